@@ -1,0 +1,90 @@
+/**
+ * The portfolio schema: the single source of truth for tables, enums and
+ * indexes. GraphQL types, enums and migrations are all derived from here.
+ *
+ * The SQL names are those of the PostgREST deployment folioql replaces, so an
+ * existing database can be pointed at without renaming anything.
+ */
+import {
+  bigint,
+  boolean,
+  index,
+  numeric,
+  pgEnum,
+  pgTable,
+  serial,
+  text,
+  unique,
+} from 'drizzle-orm/pg-core';
+
+export const marketEnum = pgEnum('market_enum', ['kraken']);
+export const intervalEnum = pgEnum('interval_enum', ['week', 'day']);
+
+/**
+ * NUMERIC(48,18) kept as the string PostgreSQL returns: a JavaScript number
+ * would silently round the 30 integer and 18 fractional digits.
+ */
+const decimal = (name: string) => numeric(name, { precision: 48, scale: 18 });
+
+/**
+ * Epoch milliseconds as the decimal string of the BIGINT. `mode: 'number'`
+ * would round values above 2^53 without a word; the GraphQL scalar converts
+ * the string and refuses what does not fit exactly.
+ */
+const epochMillis = (name: string) => bigint(name, { mode: 'string' });
+
+export const trades = pgTable(
+  'trades',
+  {
+    /** The producer's order id: any string, used as the upsert key. */
+    id: text('id').primaryKey(),
+    timestamp: epochMillis('timestamp').notNull(),
+    market: marketEnum('market').notNull(),
+    symbol: text('symbol').notNull(),
+    baseAsset: text('base_asset').notNull(),
+    quoteAsset: text('quote_asset').notNull(),
+    isBuy: boolean('is_buy').notNull(),
+    amount: decimal('amount').notNull(),
+    price: decimal('price').notNull(),
+    usdValue: decimal('usd_value').notNull(),
+  },
+  (table) => [
+    // Newest-first reads page on (timestamp desc, id); the id breaks ties.
+    index('trades_timestamp_id_idx').on(table.timestamp.desc(), table.id),
+    // Per-symbol reads, newest first.
+    index('trades_symbol_timestamp_idx').on(table.symbol, table.timestamp.desc(), table.id),
+  ],
+);
+
+export const portfolioHistory = pgTable(
+  'portfolio_history',
+  {
+    id: serial('id').primaryKey(),
+    /** Start of the interval the point describes. */
+    timestamp: epochMillis('timestamp').notNull(),
+    /** When the producer last rewrote the point (the ongoing interval changes). */
+    updatedAt: epochMillis('updated_at'),
+    market: marketEnum('market'),
+    interval: intervalEnum('interval'),
+    usdTotalValue: decimal('usd_total_value'),
+    usdHeld: decimal('usd_held'),
+    intervalPctReturn: decimal('interval_pct_return'),
+    benchmarkBtcValue: decimal('benchmark_btc_value'),
+    benchmarkBtcIntervalPctReturn: decimal('benchmark_btc_interval_pct_return'),
+    benchmarkEthValue: decimal('benchmark_eth_value'),
+    benchmarkEthIntervalPctReturn: decimal('benchmark_eth_interval_pct_return'),
+  },
+  (table) => [
+    // The natural key of a history point; it also serves the
+    // interval/market/time range reads, which page on (timestamp, id).
+    unique('portfolio_history_market_interval_timestamp_key').on(
+      table.market,
+      table.interval,
+      table.timestamp,
+    ),
+    index('portfolio_history_interval_timestamp_id_idx').on(table.interval, table.timestamp, table.id),
+  ],
+);
+
+export type Trade = typeof trades.$inferSelect;
+export type PortfolioHistoryPoint = typeof portfolioHistory.$inferSelect;
