@@ -1,0 +1,96 @@
+/**
+ * Opening the database: postgres.js when a connection string is given, the
+ * embedded PGlite otherwise. Both hand back the same drizzle interface, so
+ * nothing above this module knows which one it runs on.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import type { Logger } from 'drizzle-orm/logger';
+import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
+
+/** The drizzle handle every query goes through: either driver, or a transaction of either. */
+export type Database = PgAsyncDatabase<PgQueryResultHKT>;
+
+export type DriverName = 'pglite' | 'postgres';
+
+export interface DatabaseConnection {
+  readonly driver: DriverName;
+  readonly db: Database;
+  /** One cheap round trip, for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  url: string;
+  poolMax?: number;
+  logger?: Logger;
+}
+
+export function openPostgres({ url, poolMax = 10, logger }: PostgresOptions): DatabaseConnection {
+  const client = postgres(url, {
+    max: poolMax,
+    connection: { application_name: 'folioql' },
+    // Migrations' "already exists, skipping" notices are expected, not news.
+    onnotice: () => {},
+  });
+  return {
+    driver: 'postgres',
+    db: drizzlePostgres({ client, logger }),
+    async ping() {
+      await client`select 1`;
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+export interface PgliteOptions {
+  /** A directory to persist to; omitted means in memory. */
+  dataDir?: string;
+  /** A `dumpDataDir()` tarball to start from, which skips initdb (tests). */
+  loadDataDir?: Blob;
+  logger?: Logger;
+}
+
+export async function openPglite({ dataDir, loadDataDir, logger }: PgliteOptions): Promise<DatabaseConnection> {
+  const lock = dataDir ? lockDataDir(dataDir) : undefined;
+  try {
+    const client = await PGlite.create({ dataDir, loadDataDir });
+    return {
+      driver: 'pglite',
+      db: drizzlePglite({ client, logger }),
+      async ping() {
+        await client.query('select 1');
+      },
+      async close() {
+        try {
+          await client.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl?: string;
+  databasePoolMax?: number;
+  pgliteDataDir: string;
+  logger?: Logger;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
+  if (options.databaseUrl) {
+    return openPostgres({ url: options.databaseUrl, poolMax: options.databasePoolMax, logger: options.logger });
+  }
+  return openPglite({ dataDir: options.pgliteDataDir, logger: options.logger });
+}
