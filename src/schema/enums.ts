@@ -1,0 +1,32 @@
+/**
+ * GraphQL enums derived from the pgEnums, so a value added to the table
+ * definition (and its migration) appears in GraphQL with nothing else to edit.
+ * GraphQL names are the SQL values in upper case: 'kraken' is KRAKEN.
+ */
+import type { PgEnum } from 'drizzle-orm/pg-core';
+import { intervalEnum, marketEnum } from '../db/schema.ts';
+import { builder } from './builder.ts';
+
+type GraphQLEnumValues<Values extends readonly string[]> = {
+  [Value in Values[number] as Uppercase<Value>]: { value: Value };
+};
+
+/** Maps each SQL value to an upper-case GraphQL name whose internal value is the SQL value. */
+function enumValuesOf<const Values extends [string, ...string[]]>(
+  pgEnum: PgEnum<Values>,
+): GraphQLEnumValues<Values> {
+  return Object.fromEntries(
+    pgEnum.enumValues.map((value) => [value.toUpperCase().replace(/[^A-Z0-9_]/g, '_'), { value }]),
+  ) as GraphQLEnumValues<Values>;
+}
+
+export const Market = builder.enumType('Market', {
+  description: 'The exchange a trade or history point belongs to (SQL type market_enum).',
+  values: enumValuesOf(marketEnum),
+});
+
+export const Interval = builder.enumType('Interval', {
+  description: 'The length of time one portfolio history point covers (SQL type interval_enum).',
+  values: enumValuesOf(intervalEnum),
+});
+

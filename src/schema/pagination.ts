@@ -1,0 +1,156 @@
+/**
+ * Keyset (cursor) pagination for Relay connections.
+ *
+ * A page is `WHERE <filter> AND <position after/before the cursor> ORDER BY
+ * <keys> LIMIT n+1`: the cost does not grow with how deep a client pages, and
+ * rows inserted meanwhile neither repeat nor vanish. Every ordering ends in a
+ * unique key, so equal sort values still have one fixed order.
+ *
+ * A cursor is base64url JSON: the ordering's name, then the row's key values.
+ * The name lets us refuse a cursor issued under another ordering rather than
+ * silently page from a meaningless position.
+ */
+import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
+import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { badUserInput } from '../errors.ts';
+
+type CursorValue = string | number;
+
+/** How a key's value is written into a cursor and checked when it comes back. */
+export type CursorValueKind = 'bigint' | 'integer' | 'text';
+
+export interface SortKey<Row> {
+  column: PgColumn;
+  direction: 'asc' | 'desc';
+  kind: CursorValueKind;
+  value: (row: Row) => CursorValue;
+}
+
+export interface Ordering<Row> {
+  /** Written into every cursor, e.g. "timestamp_asc". */
+  name: string;
+  /** Sort keys, the last of them unique, none of them nullable. */
+  keys: readonly SortKey<Row>[];
+}
+
+export interface PageSizeLimits {
+  defaultSize: number;
+  maxSize: number;
+}
+
+export interface KeysetConnectionOptions<Row> {
+  args: DefaultConnectionArguments;
+  /** "Type.field", for error messages. */
+  fieldName: string;
+  ordering: Ordering<Row>;
+  limits: PageSizeLimits;
+  /** Conditions every page shares; also what `totalCount` counts. */
+  filter: SQL | undefined;
+  /** Reads one page. */
+  fetchPage: (page: { where: SQL | undefined; orderBy: SQL[]; limit: number }) => Promise<Row[]>;
+  /** Counts every row matching `filter`; called only if `totalCount` is selected. */
+  count: (filter: SQL | undefined) => Promise<number>;
+}
+
+export async function resolveKeysetConnection<Row>(options: KeysetConnectionOptions<Row>) {
+  const { args, fieldName, ordering, limits, filter } = options;
+  checkPageSize(args, 'first', fieldName, limits.maxSize);
+  checkPageSize(args, 'last', fieldName, limits.maxSize);
+
+  const connection = await resolveCursorConnection<Promise<Row[]>>(
+    { args, ...limits, toCursor: (row) => encodeCursor(ordering, row) },
+    ({ after, before, limit, inverted }) => {
+      const position = (cursor: string | undefined, argument: 'after' | 'before') =>
+        cursor === undefined
+          ? undefined
+          : keysetCondition(ordering, decodeCursor(ordering, cursor, argument, fieldName), argument === 'after');
+      return options.fetchPage({
+        where: and(filter, position(after, 'after'), position(before, 'before')),
+        orderBy: ordering.keys.map(({ column, direction }) =>
+          (direction === 'asc') !== inverted ? asc(column) : desc(column),
+        ),
+        limit,
+      });
+    },
+  );
+
+  const empty = connection.edges.length === 0;
+  return {
+    ...connection,
+    // The Relay spec wants null cursors on an empty page, not "".
+    pageInfo: {
+      ...connection.pageInfo,
+      startCursor: empty ? null : connection.pageInfo.startCursor,
+      endCursor: empty ? null : connection.pageInfo.endCursor,
+    },
+    totalCount: () => options.count(filter),
+  };
+}
+
+function checkPageSize(args: DefaultConnectionArguments, name: 'first' | 'last', fieldName: string, max: number) {
+  const size = args[name];
+  if (size != null && (size < 0 || size > max)) {
+    throw badUserInput(`Argument "${name}" of ${fieldName} must be from 0 to ${max}, got ${size}`);
+  }
+}
+
+export function encodeCursor<Row>(ordering: Ordering<Row>, row: Row): string {
+  const values = ordering.keys.map((key) => key.value(row));
+  return Buffer.from(JSON.stringify([ordering.name, ...values])).toString('base64url');
+}
+
+const valueCheckers: Record<CursorValueKind, (value: unknown) => boolean> = {
+  bigint: (value) => typeof value === 'string' && /^-?\d{1,19}$/.test(value),
+  integer: (value) => typeof value === 'number' && Number.isSafeInteger(value),
+  text: (value) => typeof value === 'string',
+};
+
+export function decodeCursor<Row>(
+  ordering: Ordering<Row>,
+  cursor: string,
+  argument: string,
+  fieldName: string,
+): CursorValue[] {
+  const invalid = (reason: string) =>
+    badUserInput(`Argument "${argument}" of ${fieldName} is not a valid cursor: ${reason}`);
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('it was not issued by this API; use a cursor from a previous page');
+  }
+  if (!Array.isArray(decoded) || typeof decoded[0] !== 'string') {
+    throw invalid('it was not issued by this API; use a cursor from a previous page');
+  }
+  const [name, ...values] = decoded as [string, ...unknown[]];
+  if (name !== ordering.name) {
+    throw invalid(`it belongs to the ordering "${name}", not "${ordering.name}"; start again without a cursor`);
+  }
+  if (values.length !== ordering.keys.length || !ordering.keys.every((key, i) => valueCheckers[key.kind](values[i]))) {
+    throw invalid('its values do not fit this ordering; use a cursor from a previous page');
+  }
+  return values as CursorValue[];
+}
+
+/**
+ * Rows strictly after (or before) the cursor's position in the ordering.
+ * When all keys run one way this is a row comparison, which PostgreSQL turns
+ * into a single index range; mixed directions need the expanded form.
+ */
+function keysetCondition<Row>(ordering: Ordering<Row>, values: CursorValue[], after: boolean): SQL {
+  const { keys } = ordering;
+  const ascending = (key: SortKey<Row>) => (key.direction === 'asc') === after;
+  if (keys.every((key) => key.direction === keys[0]!.direction)) {
+    const columns = sql.join(keys.map((key) => key.column), sql`, `);
+    const cursor = sql.join(values.map((value) => sql`${value}`), sql`, `);
+    return ascending(keys[0]!) ? sql`(${columns}) > (${cursor})` : sql`(${columns}) < (${cursor})`;
+  }
+  const alternatives = keys.map((key, i) =>
+    and(
+      ...keys.slice(0, i).map((earlier, j) => eq(earlier.column, values[j])),
+      ascending(key) ? gt(key.column, values[i]) : lt(key.column, values[i]),
+    ),
+  );
+  return or(...alternatives)!;
+}

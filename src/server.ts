@@ -1,0 +1,64 @@
+/**
+ * Starting and stopping folioql: open the database, migrate, seed the demo
+ * portfolio if asked, then serve until told to stop.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type YogaLogger } from 'graphql-yoga';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { seedDemoData } from './db/demo-data.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createApp, GRAPHQL_PATH } from './yoga.ts';
+
+export interface RunningServer {
+  url: string;
+  logger: YogaLogger;
+  /** Stops taking requests, lets those under way finish, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(config);
+  try {
+    if (config.migrateOnStart) await runMigrations(database.db);
+    if (config.seedDemoData && (await seedDemoData(database.db))) {
+      logger.info('Filled the empty database with the demo portfolio.');
+    }
+    const app = createApp({ database, logger });
+    const server = createServer(app);
+    await listen(server, config.port, config.host);
+    const url = `http://${displayHost(server, config.host)}${GRAPHQL_PATH}`;
+    return {
+      url,
+      logger,
+      stop: async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await app.dispose();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** "localhost" for loopback and wildcard addresses: the URL a person on this machine opens. */
+function displayHost(server: Server, host: string): string {
+  const { port } = server.address() as AddressInfo;
+  const local = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host);
+  const name = local ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `${name}:${port}`;
+}
