@@ -1,0 +1,54 @@
+/**
+ * Calls the real server in process, through `app.fetch`: the same HTTP
+ * handling, context, plugins and error masking as production, with no port.
+ */
+import { createLogger } from 'graphql-yoga';
+import type { DatabaseConnection } from '../../src/db/database.ts';
+import { createApp, type App } from '../../src/yoga.ts';
+
+export function createTestApp(database: DatabaseConnection): App {
+  return createApp({ database, logger: createLogger('silent') });
+}
+
+export interface GraphQLErrorJson {
+  message: string;
+  path?: (string | number)[];
+  extensions?: Record<string, unknown>;
+}
+
+export interface GraphQLResult<Data> {
+  status: number;
+  headers: Headers;
+  /** The response body as sent, for checks on the JSON text itself. */
+  text: string;
+  data?: Data | null;
+  errors?: GraphQLErrorJson[];
+}
+
+// Tests read many result shapes, and each asserts the fields it reads.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyData = any;
+
+export async function graphql<Data = AnyData>(
+  app: App,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResult<Data>> {
+  const response = await app.fetch('http://folioql.test/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json;q=0.9',
+      ...headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, ...JSON.parse(text) };
+}
+
+/** The `extensions.code` and message of each error, for compact assertions. */
+export function errorsOf(result: GraphQLResult<unknown>) {
+  return (result.errors ?? []).map((error) => ({ code: error.extensions?.code, message: error.message }));
+}
