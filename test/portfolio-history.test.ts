@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { portfolioHistory } from '../src/db/schema.ts';
 import type { App } from '../src/yoga.ts';
 import { historyPoint, resetTables, type HistoryInsert } from './support/fixtures.ts';
-import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
+import { createTestApp, errorsOf, graphql, type GraphQLResult } from './support/graphql.ts';
 import { forEachDriver } from './support/test-database.ts';
 
 const PAGE = /* GraphQL */ `
@@ -33,6 +33,8 @@ const fixture: HistoryInsert[] = [
 const range = { from: T, to: T + 5 * WEEK };
 
 type Edge = { cursor: string; node: { id: string; timestamp: number } };
+type PageInfo = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+type Page = { portfolioHistory: { edges: Edge[]; pageInfo: PageInfo } };
 
 forEachDriver((database) => {
   let app: App;
@@ -53,10 +55,10 @@ forEachDriver((database) => {
       const seen: string[] = [];
       let after: string | null = null;
       for (let page = 0; page < 20; page++) {
-        const result = await graphql(app, PAGE, { interval: 'WEEK', ...range, first: size, after });
+        const result: GraphQLResult<Page> = await graphql(app, PAGE, { interval: 'WEEK', ...range, first: size, after });
         expect(result.errors).toBeUndefined();
-        const { edges, pageInfo } = result.data.portfolioHistory;
-        seen.push(...edges.map((edge: Edge) => edge.node.id));
+        const { edges, pageInfo }: Page['portfolioHistory'] = result.data!.portfolioHistory;
+        seen.push(...edges.map((edge) => edge.node.id));
         expect(pageInfo.hasPreviousPage).toBe(after !== null);
         if (!pageInfo.hasNextPage) break;
         expect(edges).toHaveLength(size);
@@ -69,10 +71,10 @@ forEachDriver((database) => {
       const seen: string[] = [];
       let before: string | null = null;
       for (let page = 0; page < 20; page++) {
-        const result = await graphql(app, PAGE, { interval: 'WEEK', ...range, last: size, before });
+        const result: GraphQLResult<Page> = await graphql(app, PAGE, { interval: 'WEEK', ...range, last: size, before });
         expect(result.errors).toBeUndefined();
-        const { edges, pageInfo } = result.data.portfolioHistory;
-        seen.unshift(...edges.map((edge: Edge) => edge.node.id));
+        const { edges, pageInfo }: Page['portfolioHistory'] = result.data!.portfolioHistory;
+        seen.unshift(...edges.map((edge) => edge.node.id));
         expect(pageInfo.hasNextPage).toBe(before !== null);
         if (!pageInfo.hasPreviousPage) break;
         expect(edges).toHaveLength(size);

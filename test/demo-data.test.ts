@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_START_MS, DEMO_WEEKS, generateDemoPortfolio, seedDemoData } from '../src/db/demo-data.ts';
+import { portfolioHistory, trades } from '../src/db/schema.ts';
+import { createTestApp, graphql } from './support/graphql.ts';
+import { forEachDriver } from './support/test-database.ts';
+
+const demo = generateDemoPortfolio();
+const DAY = 86_400_000;
+
+describe('the demo portfolio', () => {
+  it('is the same on every run', () => {
+    expect(generateDemoPortfolio()).toEqual(demo);
+  });
+
+  it('has two years of daily and weekly history', () => {
+    const daily = demo.history.filter((point) => point.interval === 'day');
+    const weekly = demo.history.filter((point) => point.interval === 'week');
+    expect(daily).toHaveLength(DEMO_WEEKS * 7);
+    expect(weekly).toHaveLength(DEMO_WEEKS);
+    expect(weekly.map((point) => Number(point.timestamp))).toEqual(
+      Array.from({ length: DEMO_WEEKS }, (_, week) => DEMO_START_MS + week * 7 * DAY),
+    );
+  });
+
+  it('has a few thousand trades over five pairs, some sharing a millisecond', () => {
+    expect(demo.trades.length).toBeGreaterThan(2000);
+    expect(demo.trades.length).toBeLessThan(5000);
+    expect(new Set(demo.trades.map((trade) => trade.symbol)).size).toBe(5);
+    expect(new Set(demo.trades.map((trade) => trade.id)).size).toBe(demo.trades.length);
+    expect(new Set(demo.trades.map((trade) => trade.timestamp)).size).toBeLessThan(demo.trades.length);
+  });
+
+  it('writes decimals with all 18 fractional digits', () => {
+    for (const value of demo.trades.flatMap((trade) => [trade.amount, trade.price, trade.usdValue])) {
+      expect(value).toMatch(/^-?\d{1,30}\.\d{18}$/);
+    }
+    const used = demo.trades.filter((trade) => !trade.amount.endsWith('0'));
+    expect(used.length).toBeGreaterThan(demo.trades.length / 2);
+  });
+});
+
+forEachDriver((database) => {
+  it('fills an empty database once, and never a database with rows', async () => {
+    const { db } = database();
+    expect(await seedDemoData(db)).toBe(true);
+    expect(await db.$count(trades)).toBe(demo.trades.length);
+    expect(await db.$count(portfolioHistory)).toBe(demo.history.length);
+    expect(await seedDemoData(db)).toBe(false);
+    expect(await db.$count(trades)).toBe(demo.trades.length);
+  });
+
+  it('reads back through the API exactly as generated', async () => {
+    const app = createTestApp(database());
+    const newest = [...demo.trades].sort(
+      (a, b) => Number(b.timestamp) - Number(a.timestamp) || (a.id < b.id ? -1 : 1),
+    )[0]!;
+    const result = await graphql(app, '{ latestTrades(limit: 1) { id timestamp amount price usdValue } }');
+    expect(result.data.latestTrades).toEqual([
+      {
+        id: newest.id,
+        timestamp: Number(newest.timestamp),
+        amount: newest.amount,
+        price: newest.price,
+        usdValue: newest.usdValue,
+      },
+    ]);
+
+    const lastWeek = demo.history.filter((point) => point.interval === 'week').at(-1)!;
+    const history = await graphql(
+      app,
+      '{ portfolioHistory(interval: WEEK, last: 1) { nodes { timestamp usdTotalValue intervalPctReturn benchmarkEthValue } } }',
+    );
+    expect(history.data.portfolioHistory.nodes).toEqual([
+      {
+        timestamp: Number(lastWeek.timestamp),
+        usdTotalValue: lastWeek.usdTotalValue,
+        intervalPctReturn: lastWeek.intervalPctReturn,
+        benchmarkEthValue: lastWeek.benchmarkEthValue,
+      },
+    ]);
+  });
+});
