@@ -6,7 +6,8 @@ import { trades, type Trade as TradeRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
 import { Market } from './enums.ts';
-import { DateTime, Decimal, EpochMillis } from './scalars.ts';
+import { instantFields } from './instant-fields.ts';
+import { Decimal } from './scalars.ts';
 
 export const LATEST_TRADES_MAX = 1000;
 
@@ -14,22 +15,21 @@ export const Trade = builder.objectRef<TradeRow>('Trade').implement({
   description: 'One executed trade (a fill), as reported by the producer.',
   fields: (t) => ({
     id: t.exposeID('id', { description: "The producer's order id; unique across all trades." }),
-    timestamp: t.expose('timestamp', {
-      type: EpochMillis,
-      description: 'When the trade executed, in epoch milliseconds.',
-    }),
-    time: t.field({
-      type: DateTime,
-      description: 'When the trade executed, as an ISO-8601 UTC string (the same instant as `timestamp`).',
-      resolve: (trade) => new Date(Number(trade.timestamp)),
-    }),
+    ...instantFields(t, 'When the trade executed'),
     market: t.expose('market', { type: Market, description: 'The exchange the trade executed on.' }),
-    symbol: t.exposeString('symbol', { description: 'The traded pair as the exchange names it, such as "BTC/USD".' }),
+    symbol: t.exposeString('symbol', {
+      description: 'The traded pair as the exchange names it, such as "BTC/USD".',
+    }),
     baseAsset: t.exposeString('baseAsset', { description: 'The asset bought or sold, such as "BTC".' }),
-    quoteAsset: t.exposeString('quoteAsset', { description: 'The asset the price is quoted in, such as "USD".' }),
+    quoteAsset: t.exposeString('quoteAsset', {
+      description: 'The asset the price is quoted in, such as "USD".',
+    }),
     isBuy: t.exposeBoolean('isBuy', { description: 'True for a buy of the base asset, false for a sell.' }),
     amount: t.expose('amount', { type: Decimal, description: 'Quantity of the base asset traded.' }),
-    price: t.expose('price', { type: Decimal, description: 'Price of one unit of the base asset, in the quote asset.' }),
+    price: t.expose('price', {
+      type: Decimal,
+      description: 'Price of one unit of the base asset, in the quote asset.',
+    }),
     usdValue: t.expose('usdValue', { type: Decimal, description: 'Value of the trade in US dollars.' }),
   }),
 });
