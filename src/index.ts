@@ -42,7 +42,9 @@ try {
   if (error instanceof ConfigError || error instanceof DataDirLockedError) {
     console.error(`folioql: ${error.message}`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(`folioql: ${(error as Error).message}. Stop what uses it, or set PORT (and HOST) to another address.`);
+    console.error(
+      `folioql: ${(error as Error).message}. Stop what uses it, or set PORT (and HOST) to another address.`,
+    );
   } else {
     console.error('folioql could not start:', error);
   }

@@ -14,31 +14,32 @@ export const GRAPHQL_PATH = '/graphql';
 /** Readiness: 200 while the database answers, 503 while it does not. */
 export const READINESS_PATH = '/healthz';
 
-const exampleQuery = /* GraphQL */ `# Welcome to folioql. Press the run button (or Ctrl-Enter).
-query LatestTradesAndHistory {
-  latestTrades(limit: 5) {
-    id
-    time
-    symbol
-    isBuy
-    amount
-    price
-    usdValue
-  }
-  portfolioHistory(interval: WEEK, first: 4) {
-    totalCount
-    nodes {
+const exampleQuery = /* GraphQL */ `
+  # Welcome to folioql. Press the run button (or Ctrl-Enter).
+  query LatestTradesAndHistory {
+    latestTrades(limit: 5) {
+      id
       time
-      usdTotalValue
-      intervalPctReturn
-      benchmarkBtcIntervalPctReturn
+      symbol
+      isBuy
+      amount
+      price
+      usdValue
     }
-    pageInfo {
-      hasNextPage
-      endCursor
+    portfolioHistory(interval: WEEK, first: 4) {
+      totalCount
+      nodes {
+        time
+        usdTotalValue
+        intervalPctReturn
+        benchmarkBtcIntervalPctReturn
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
-}
 `;
 
 export interface AppOptions {
@@ -68,7 +69,10 @@ export function createApp({ database, logger }: AppOptions) {
           } catch (error) {
             // The reason goes to the server log, not into a public response.
             logger.warn('Readiness check failed: the database did not answer', error);
-            return fetchAPI.Response.json({ status: 'unavailable', database: database.driver }, { status: 503 });
+            return fetchAPI.Response.json(
+              { status: 'unavailable', database: database.driver },
+              { status: 503 },
+            );
           }
         },
       }),

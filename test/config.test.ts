@@ -25,7 +25,12 @@ describe('configuration', () => {
   });
 
   it('reads switches and names', () => {
-    const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', MIGRATE_ON_START: 'false', LOG_LEVEL: 'WARN' });
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'WARN',
+    });
     expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', migrateOnStart: false, logLevel: 'warn' });
   });
 

@@ -8,7 +8,17 @@ import { forEachDriver } from './support/test-database.ts';
 const LATEST = /* GraphQL */ `
   query Latest($limit: Int, $market: Market, $symbol: String) {
     latestTrades(limit: $limit, market: $market, symbol: $symbol) {
-      id timestamp time market symbol baseAsset quoteAsset isBuy amount price usdValue
+      id
+      timestamp
+      time
+      market
+      symbol
+      baseAsset
+      quoteAsset
+      isBuy
+      amount
+      price
+      usdValue
     }
   }
 `;
@@ -28,7 +38,13 @@ forEachDriver((database) => {
           price: '0.000000000000000001',
           usdValue: '123456789012.345678901234567890',
         }),
-        trade({ id: 'b-same-ms', timestamp: '1700000000001', symbol: 'ETH/USD', baseAsset: 'ETH', isBuy: false }),
+        trade({
+          id: 'b-same-ms',
+          timestamp: '1700000000001',
+          symbol: 'ETH/USD',
+          baseAsset: 'ETH',
+          isBuy: false,
+        }),
         trade({ id: 'a-same-ms', timestamp: '1700000000001', symbol: 'ETH/USD', baseAsset: 'ETH' }),
         trade({ id: 'newest', timestamp: '1700000000500' }),
         trade({ id: 'oldest', timestamp: '1600000000000' }),
@@ -95,7 +111,9 @@ forEachDriver((database) => {
       database().statements.length = 0;
       await graphql(app, LATEST, { limit: 3, symbol: 'BTC/USD' });
       expect(database().statements).toHaveLength(1);
-      expect(database().statements[0]).toMatch(/order by "trades"\."timestamp" desc, "trades"\."id" asc limit \$\d/);
+      expect(database().statements[0]).toMatch(
+        /order by "trades"\."timestamp" desc, "trades"\."id" asc limit \$\d/,
+      );
     });
   });
 

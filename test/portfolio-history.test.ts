@@ -6,12 +6,39 @@ import { createTestApp, errorsOf, graphql, type GraphQLResult } from './support/
 import { forEachDriver } from './support/test-database.ts';
 
 const PAGE = /* GraphQL */ `
-  query Page($interval: Interval!, $market: Market, $from: EpochMillis, $to: EpochMillis,
-             $first: Int, $after: String, $last: Int, $before: String) {
-    portfolioHistory(interval: $interval, market: $market, from: $from, to: $to,
-                     first: $first, after: $after, last: $last, before: $before) {
-      edges { cursor node { id timestamp } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  query Page(
+    $interval: Interval!
+    $market: Market
+    $from: EpochMillis
+    $to: EpochMillis
+    $first: Int
+    $after: String
+    $last: Int
+    $before: String
+  ) {
+    portfolioHistory(
+      interval: $interval
+      market: $market
+      from: $from
+      to: $to
+      first: $first
+      after: $after
+      last: $last
+      before: $before
+    ) {
+      edges {
+        cursor
+        node {
+          id
+          timestamp
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -25,7 +52,9 @@ const WEEK = 7 * 86_400_000;
  */
 const fixture: HistoryInsert[] = [
   historyPoint({ timestamp: String(T - WEEK), market: null }),
-  ...[0, 0, 0, 1, 2, 2, 2, 2, 3, 4, 4].map((week) => historyPoint({ timestamp: String(T + week * WEEK), market: null })),
+  ...[0, 0, 0, 1, 2, 2, 2, 2, 3, 4, 4].map((week) =>
+    historyPoint({ timestamp: String(T + week * WEEK), market: null }),
+  ),
   historyPoint({ timestamp: String(T + WEEK) }),
   historyPoint({ timestamp: String(T + 5 * WEEK), market: null }),
   historyPoint({ timestamp: String(T), interval: 'day' }),
@@ -33,7 +62,12 @@ const fixture: HistoryInsert[] = [
 const range = { from: T, to: T + 5 * WEEK };
 
 type Edge = { cursor: string; node: { id: string; timestamp: number } };
-type PageInfo = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+type PageInfo = {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+};
 type Page = { portfolioHistory: { edges: Edge[]; pageInfo: PageInfo } };
 
 forEachDriver((database) => {
@@ -45,7 +79,10 @@ forEachDriver((database) => {
     await resetTables(database().db);
     const inserted = await database().db.insert(portfolioHistory).values(fixture).returning();
     expectedIds = inserted
-      .filter((row) => row.interval === 'week' && Number(row.timestamp) >= range.from && Number(row.timestamp) < range.to)
+      .filter(
+        (row) =>
+          row.interval === 'week' && Number(row.timestamp) >= range.from && Number(row.timestamp) < range.to,
+      )
       .sort((a, b) => Number(a.timestamp) - Number(b.timestamp) || a.id - b.id)
       .map((row) => String(row.id));
   });
@@ -55,7 +92,12 @@ forEachDriver((database) => {
       const seen: string[] = [];
       let after: string | null = null;
       for (let page = 0; page < 20; page++) {
-        const result: GraphQLResult<Page> = await graphql(app, PAGE, { interval: 'WEEK', ...range, first: size, after });
+        const result: GraphQLResult<Page> = await graphql(app, PAGE, {
+          interval: 'WEEK',
+          ...range,
+          first: size,
+          after,
+        });
         expect(result.errors).toBeUndefined();
         const { edges, pageInfo }: Page['portfolioHistory'] = result.data!.portfolioHistory;
         seen.push(...edges.map((edge) => edge.node.id));
@@ -71,7 +113,12 @@ forEachDriver((database) => {
       const seen: string[] = [];
       let before: string | null = null;
       for (let page = 0; page < 20; page++) {
-        const result: GraphQLResult<Page> = await graphql(app, PAGE, { interval: 'WEEK', ...range, last: size, before });
+        const result: GraphQLResult<Page> = await graphql(app, PAGE, {
+          interval: 'WEEK',
+          ...range,
+          last: size,
+          before,
+        });
         expect(result.errors).toBeUndefined();
         const { edges, pageInfo }: Page['portfolioHistory'] = result.data!.portfolioHistory;
         seen.unshift(...edges.map((edge) => edge.node.id));
@@ -88,8 +135,15 @@ forEachDriver((database) => {
       const edges: Edge[] = forward.data.portfolioHistory.edges;
       // The 7th point is the 2nd of four at one instant.
       expect(edges[6]!.node.timestamp).toBe(edges[5]!.node.timestamp);
-      const back = await graphql(app, PAGE, { interval: 'WEEK', ...range, last: 4, before: edges[6]!.cursor });
-      expect(back.data.portfolioHistory.edges.map((edge: Edge) => edge.node.id)).toEqual(expectedIds.slice(2, 6));
+      const back = await graphql(app, PAGE, {
+        interval: 'WEEK',
+        ...range,
+        last: 4,
+        before: edges[6]!.cursor,
+      });
+      expect(back.data.portfolioHistory.edges.map((edge: Edge) => edge.node.id)).toEqual(
+        expectedIds.slice(2, 6),
+      );
       const between = await graphql(app, PAGE, {
         interval: 'WEEK',
         ...range,
@@ -97,7 +151,9 @@ forEachDriver((database) => {
         after: edges[1]!.cursor,
         before: edges[6]!.cursor,
       });
-      expect(between.data.portfolioHistory.edges.map((edge: Edge) => edge.node.id)).toEqual(expectedIds.slice(2, 6));
+      expect(between.data.portfolioHistory.edges.map((edge: Edge) => edge.node.id)).toEqual(
+        expectedIds.slice(2, 6),
+      );
     });
 
     it('gives null cursors on an empty page', async () => {
@@ -121,9 +177,13 @@ forEachDriver((database) => {
         portfolioHistory(interval: $interval, market: $market) { nodes { timestamp market interval } }
       }`;
       const daily = await graphql(app, query, { interval: 'DAY' });
-      expect(daily.data.portfolioHistory.nodes).toEqual([{ timestamp: T, market: 'KRAKEN', interval: 'DAY' }]);
+      expect(daily.data.portfolioHistory.nodes).toEqual([
+        { timestamp: T, market: 'KRAKEN', interval: 'DAY' },
+      ]);
       const kraken = await graphql(app, query, { interval: 'WEEK', market: 'KRAKEN' });
-      expect(kraken.data.portfolioHistory.nodes).toEqual([{ timestamp: T + WEEK, market: 'KRAKEN', interval: 'WEEK' }]);
+      expect(kraken.data.portfolioHistory.nodes).toEqual([
+        { timestamp: T + WEEK, market: 'KRAKEN', interval: 'WEEK' },
+      ]);
       const all = await graphql(app, query, { interval: 'WEEK' });
       expect(all.data.portfolioHistory.nodes).toHaveLength(14);
       expect(all.data.portfolioHistory.nodes[0].market).toBeNull();
@@ -186,7 +246,9 @@ forEachDriver((database) => {
       expect(database().statements).toEqual([]);
     });
 
-    const foreignOrdering = Buffer.from(JSON.stringify(['symbol_desc', 'BTC/USD', 'x'])).toString('base64url');
+    const foreignOrdering = Buffer.from(JSON.stringify(['symbol_desc', 'BTC/USD', 'x'])).toString(
+      'base64url',
+    );
     const wrongValues = Buffer.from(JSON.stringify(['timestamp_asc', 17, 'x'])).toString('base64url');
     it.each([
       ['garbage', 'not a cursor', 'it was not issued by this API'],
@@ -210,10 +272,17 @@ forEachDriver((database) => {
   describe('EpochMillis arguments', () => {
     it.each([
       ['a fraction', '1.5', 'EpochMillis must be an integer number of milliseconds, got 1.5'],
-      ['beyond 2^53 − 1', '9007199254740992', 'EpochMillis must be within ±9007199254740991 (2^53 − 1), got 9007199254740992'],
+      [
+        'beyond 2^53 − 1',
+        '9007199254740992',
+        'EpochMillis must be within ±9007199254740991 (2^53 − 1), got 9007199254740992',
+      ],
       ['a string', '"1700000000000"', 'EpochMillis must be an integer, got the string "1700000000000"'],
     ])('refuses %s in the query text, naming the argument', async (_, literal, reason) => {
-      const result = await graphql(app, `{ portfolioHistory(interval: WEEK, from: ${literal}) { totalCount } }`);
+      const result = await graphql(
+        app,
+        `{ portfolioHistory(interval: WEEK, from: ${literal}) { totalCount } }`,
+      );
       expect(result.status).toBe(400);
       expect(result.errors?.map((error) => error.message)).toEqual([
         `Argument "from" of Query.portfolioHistory: ${reason}`,

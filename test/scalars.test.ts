@@ -13,7 +13,10 @@ const DateTime = scalar('DateTime');
 
 describe('Decimal', () => {
   it.each([
-    ['123456789012345678901234567890.123456789012345678', '123456789012345678901234567890.123456789012345678'],
+    [
+      '123456789012345678901234567890.123456789012345678',
+      '123456789012345678901234567890.123456789012345678',
+    ],
     ['0.000000000000000001', '0.000000000000000001'],
     ['-42', '-42'],
     ['+1.5', '1.5'],
@@ -75,7 +78,9 @@ describe('EpochMillis', () => {
   });
 
   it('refuses to round a BIGINT beyond 2^53 − 1 on the way out', () => {
-    expect(() => EpochMillis.serialize('9007199254740993')).toThrow('EpochMillis must be within ±9007199254740991');
+    expect(() => EpochMillis.serialize('9007199254740993')).toThrow(
+      'EpochMillis must be within ±9007199254740991',
+    );
     expect(() => EpochMillis.serialize(1.5)).toThrow('must be an integer');
   });
 
@@ -93,7 +98,9 @@ describe('EpochMillis', () => {
   it('reads literals exactly, refusing those a JSON number cannot carry', () => {
     expect(EpochMillis.parseLiteral(parseLiteralText('1700000000000'))).toBe(1700000000000);
     expect(EpochMillis.parseLiteral(parseLiteralText('9007199254740991'))).toBe(9007199254740991);
-    expect(() => EpochMillis.parseLiteral(parseLiteralText('9007199254740993'))).toThrow('got 9007199254740993');
+    expect(() => EpochMillis.parseLiteral(parseLiteralText('9007199254740993'))).toThrow(
+      'got 9007199254740993',
+    );
     expect(() => EpochMillis.parseLiteral(parseLiteralText('1.0'))).toThrow('must be an integer number');
   });
 });

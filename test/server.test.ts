@@ -57,7 +57,9 @@ forEachDriver((database, driver) => {
   });
 
   it('answers 404 for other paths', async () => {
-    const response = await app.fetch('http://folioql.test/nothing-here', { headers: { accept: 'text/html' } });
+    const response = await app.fetch('http://folioql.test/nothing-here', {
+      headers: { accept: 'text/html' },
+    });
     expect(response.status).toBe(404);
   });
 

@@ -76,7 +76,9 @@ describe('npm start', () => {
     let secondOutput = '';
     second.stderr.on('data', (chunk: Buffer) => (secondOutput += chunk.toString()));
     expect(await exitOf(second)).toBe(1);
-    expect(secondOutput).toContain(`The PGlite data directory ${dataDir} is in use by another folioql process`);
+    expect(secondOutput).toContain(
+      `The PGlite data directory ${dataDir} is in use by another folioql process`,
+    );
 
     const exited = exitOf(server.process);
     server.process.kill('SIGINT');

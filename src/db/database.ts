@@ -57,7 +57,11 @@ export interface PgliteOptions {
   logger?: Logger;
 }
 
-export async function openPglite({ dataDir, loadDataDir, logger }: PgliteOptions): Promise<DatabaseConnection> {
+export async function openPglite({
+  dataDir,
+  loadDataDir,
+  logger,
+}: PgliteOptions): Promise<DatabaseConnection> {
   const lock = dataDir ? lockDataDir(dataDir) : undefined;
   try {
     const client = await PGlite.create({ dataDir, loadDataDir });
@@ -90,7 +94,11 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
   if (options.databaseUrl) {
-    return openPostgres({ url: options.databaseUrl, poolMax: options.databasePoolMax, logger: options.logger });
+    return openPostgres({
+      url: options.databaseUrl,
+      poolMax: options.databasePoolMax,
+      logger: options.logger,
+    });
   }
   return openPglite({ dataDir: options.pgliteDataDir, logger: options.logger });
 }

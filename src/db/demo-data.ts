@@ -82,7 +82,9 @@ export function generateDemoPortfolio(): DemoPortfolio {
 
   // Daily closes: a random walk per asset, with a slight upward drift, and
   // the previous close (the price trades of the day fill around).
-  let prices = ASSETS.map((asset) => asset.price * SCALE + BigInt(random.integer(0, 999_999_999)) * 10n ** 9n);
+  let prices = ASSETS.map(
+    (asset) => asset.price * SCALE + BigInt(random.integer(0, 999_999_999)) * 10n ** 9n,
+  );
   const initialPrices = prices;
   const holdings = ASSETS.map(() => 0n);
   let cash = STARTING_CASH;
@@ -93,12 +95,15 @@ export function generateDemoPortfolio(): DemoPortfolio {
   for (let day = 0; day < DEMO_DAYS; day++) {
     const dayStart = DEMO_START_MS + day * DAY_MS;
     const fills = random.integer(1, 7);
-    const times = Array.from({ length: fills }, () => dayStart + random.integer(0, DAY_MS - 1)).sort((a, b) => a - b);
+    const times = Array.from({ length: fills }, () => dayStart + random.integer(0, DAY_MS - 1)).sort(
+      (a, b) => a - b,
+    );
     for (const time of times) {
       const asset = random.integer(0, ASSETS.length - 1);
       const { base } = ASSETS[asset]!;
       const price = move(prices[asset]!, random.integer(-5_000_000, 5_000_000));
-      let usd = BigInt(random.integer(100, 5_000)) * SCALE + BigInt(random.integer(0, 999_999_999)) * 10n ** 9n;
+      let usd =
+        BigInt(random.integer(100, 5_000)) * SCALE + BigInt(random.integer(0, 999_999_999)) * 10n ** 9n;
       const heldUsd = (holdings[asset]! * price) / SCALE;
       const isBuy = heldUsd < usd || (random.next() < 0.55 && cash > usd);
       if (isBuy && cash < usd) continue;
@@ -138,7 +143,13 @@ export function generateDemoPortfolio(): DemoPortfolio {
   }
 
   const start = { value: STARTING_CASH, cash: STARTING_CASH, btc: STARTING_CASH, eth: STARTING_CASH };
-  const point = (interval: 'day' | 'week', timestamp: number, length: number, index: number, last: boolean) => {
+  const point = (
+    interval: 'day' | 'week',
+    timestamp: number,
+    length: number,
+    index: number,
+    last: boolean,
+  ) => {
     const close = closes[(index + 1) * length - 1]!;
     const previous = index === 0 ? start : closes[index * length - 1]!;
     const row: HistoryRow = {

@@ -5,17 +5,7 @@
  * The SQL names are those of the PostgREST deployment folioql replaces, so an
  * existing database can be pointed at without renaming anything.
  */
-import {
-  bigint,
-  boolean,
-  index,
-  numeric,
-  pgEnum,
-  pgTable,
-  serial,
-  text,
-  unique,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, numeric, pgEnum, pgTable, serial, text, unique } from 'drizzle-orm/pg-core';
 
 export const marketEnum = pgEnum('market_enum', ['kraken']);
 export const intervalEnum = pgEnum('interval_enum', ['week', 'day']);

@@ -28,7 +28,10 @@ export const ValuesOfCorrectTypeWithLocationRule: ValidationRule = (context) => 
       value: (error: GraphQLError) => {
         const where = location.length > 0 ? `${[...location].reverse().join(' in ')}: ` : '';
         context.reportError(
-          new GraphQLError(`${where}${error.message}`, { nodes: error.nodes, originalError: error.originalError }),
+          new GraphQLError(`${where}${error.message}`, {
+            nodes: error.nodes,
+            originalError: error.originalError,
+          }),
         );
       },
     },

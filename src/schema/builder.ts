@@ -40,15 +40,25 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     nodeFieldOptions: { nullable: false, description: 'The item at this position.' },
     cursorFieldOptions: { description: 'Opaque position of this edge; pass it as `after` or `before`.' },
     pageInfoFieldOptions: { description: 'Where this page stands and the cursors to move from it.' },
-    firstArgOptions: { description: 'Page forward: at most this many items after `after` (or from the start).' },
+    firstArgOptions: {
+      description: 'Page forward: at most this many items after `after` (or from the start).',
+    },
     afterArgOptions: { description: 'Cursor of the item to continue after, from a previous page.' },
-    lastArgOptions: { description: 'Page backward: at most this many items before `before` (or from the end).' },
+    lastArgOptions: {
+      description: 'Page backward: at most this many items before `before` (or from the end).',
+    },
     beforeArgOptions: { description: 'Cursor of the item to continue before, from a previous page.' },
-    pageInfoTypeOptions: { description: 'Relay page information: whether more items exist, and the cursors at both ends.' },
+    pageInfoTypeOptions: {
+      description: 'Relay page information: whether more items exist, and the cursors at both ends.',
+    },
     hasNextPageFieldOptions: { description: 'True when more items follow this page.' },
     hasPreviousPageFieldOptions: { description: 'True when items precede this page.' },
-    startCursorFieldOptions: { description: 'Cursor of the first item of the page; null when the page is empty.' },
-    endCursorFieldOptions: { description: 'Cursor of the last item of the page; null when the page is empty.' },
+    startCursorFieldOptions: {
+      description: 'Cursor of the first item of the page; null when the page is empty.',
+    },
+    endCursorFieldOptions: {
+      description: 'Cursor of the last item of the page; null when the page is empty.',
+    },
   },
 });
 

@@ -29,4 +29,3 @@ export const Interval = builder.enumType('Interval', {
   description: 'The length of time one portfolio history point covers (SQL type interval_enum).',
   values: enumValuesOf(intervalEnum),
 });
-

@@ -64,7 +64,11 @@ export async function resolveKeysetConnection<Row>(options: KeysetConnectionOpti
       const position = (cursor: string | undefined, argument: 'after' | 'before') =>
         cursor === undefined
           ? undefined
-          : keysetCondition(ordering, decodeCursor(ordering, cursor, argument, fieldName), argument === 'after');
+          : keysetCondition(
+              ordering,
+              decodeCursor(ordering, cursor, argument, fieldName),
+              argument === 'after',
+            );
       return options.fetchPage({
         where: and(filter, position(after, 'after'), position(before, 'before')),
         orderBy: ordering.keys.map(({ column, direction }) =>
@@ -88,7 +92,12 @@ export async function resolveKeysetConnection<Row>(options: KeysetConnectionOpti
   };
 }
 
-function checkPageSize(args: DefaultConnectionArguments, name: 'first' | 'last', fieldName: string, max: number) {
+function checkPageSize(
+  args: DefaultConnectionArguments,
+  name: 'first' | 'last',
+  fieldName: string,
+  max: number,
+) {
   const size = args[name];
   if (size != null && (size < 0 || size > max)) {
     throw badUserInput(`Argument "${name}" of ${fieldName} must be from 0 to ${max}, got ${size}`);
@@ -125,9 +134,14 @@ export function decodeCursor<Row>(
   }
   const [name, ...values] = decoded as [string, ...unknown[]];
   if (name !== ordering.name) {
-    throw invalid(`it belongs to the ordering "${name}", not "${ordering.name}"; start again without a cursor`);
+    throw invalid(
+      `it belongs to the ordering "${name}", not "${ordering.name}"; start again without a cursor`,
+    );
   }
-  if (values.length !== ordering.keys.length || !ordering.keys.every((key, i) => valueCheckers[key.kind](values[i]))) {
+  if (
+    values.length !== ordering.keys.length ||
+    !ordering.keys.every((key, i) => valueCheckers[key.kind](values[i]))
+  ) {
     throw invalid('its values do not fit this ordering; use a cursor from a previous page');
   }
   return values as CursorValue[];
@@ -142,8 +156,14 @@ function keysetCondition<Row>(ordering: Ordering<Row>, values: CursorValue[], af
   const { keys } = ordering;
   const ascending = (key: SortKey<Row>) => (key.direction === 'asc') === after;
   if (keys.every((key) => key.direction === keys[0]!.direction)) {
-    const columns = sql.join(keys.map((key) => key.column), sql`, `);
-    const cursor = sql.join(values.map((value) => sql`${value}`), sql`, `);
+    const columns = sql.join(
+      keys.map((key) => key.column),
+      sql`, `,
+    );
+    const cursor = sql.join(
+      values.map((value) => sql`${value}`),
+      sql`, `,
+    );
     return ascending(keys[0]!) ? sql`(${columns}) > (${cursor})` : sql`(${columns}) < (${cursor})`;
   }
   const alternatives = keys.map((key, i) =>

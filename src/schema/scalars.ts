@@ -49,7 +49,8 @@ export const Decimal = builder.scalarType('Decimal', {
     'Output is a JSON string of the digits PostgreSQL returns. Input is a string, or a numeric literal in the query text; ' +
     'in variables send a string, since a JSON number may already have lost digits.',
   serialize: (value) => {
-    if (typeof value !== 'string') throw new GraphQLError(`Decimal output must be a string, got ${typeof value}`);
+    if (typeof value !== 'string')
+      throw new GraphQLError(`Decimal output must be a string, got ${typeof value}`);
     return value;
   },
   parseValue: (value) => {
@@ -58,7 +59,8 @@ export const Decimal = builder.scalarType('Decimal', {
         `Decimal values in variables must be JSON strings such as "12.5": the JSON number ${value} may already have lost digits`,
       );
     }
-    if (typeof value !== 'string') throw new GraphQLError(`Decimal must be a string, got ${describeJson(value)}`);
+    if (typeof value !== 'string')
+      throw new GraphQLError(`Decimal must be a string, got ${describeJson(value)}`);
     return parseDecimal(value);
   },
   parseLiteral: (node) => {
@@ -122,7 +124,8 @@ function parseDateTime(text: string): Date {
 }
 
 export const DateTime = builder.scalarType('DateTime', {
-  description: 'An instant as an ISO-8601 string in UTC with milliseconds, such as "2024-01-31T12:00:00.000Z".',
+  description:
+    'An instant as an ISO-8601 string in UTC with milliseconds, such as "2024-01-31T12:00:00.000Z".',
   serialize: (value) => {
     if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
       throw new GraphQLError('DateTime output is outside the range a date can represent');
@@ -130,11 +133,13 @@ export const DateTime = builder.scalarType('DateTime', {
     return value.toISOString();
   },
   parseValue: (value) => {
-    if (typeof value !== 'string') throw new GraphQLError(`DateTime must be a string, got ${describeJson(value)}`);
+    if (typeof value !== 'string')
+      throw new GraphQLError(`DateTime must be a string, got ${describeJson(value)}`);
     return parseDateTime(value);
   },
   parseLiteral: (node) => {
-    if (node.kind !== Kind.STRING) throw new GraphQLError(`DateTime must be a string, got ${describeLiteral(node)}`);
+    if (node.kind !== Kind.STRING)
+      throw new GraphQLError(`DateTime must be a string, got ${describeLiteral(node)}`);
     return parseDateTime(node.value);
   },
 });

@@ -23,7 +23,9 @@ export function trade(overrides: Partial<TradeInsert> & Pick<TradeInsert, 'id'>)
   };
 }
 
-export function historyPoint(overrides: Partial<HistoryInsert> & Pick<HistoryInsert, 'timestamp'>): HistoryInsert {
+export function historyPoint(
+  overrides: Partial<HistoryInsert> & Pick<HistoryInsert, 'timestamp'>,
+): HistoryInsert {
   return {
     market: 'kraken',
     interval: 'week',

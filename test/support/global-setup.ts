@@ -30,7 +30,8 @@ export default async function setup(project: TestProject) {
   const pgliteTemplatePath = path.join(workDir, 'pglite-template.tar.gz');
   const pglite = await openPglite({});
   await runMigrations(pglite.db);
-  const client = (pglite.db as unknown as { $client: { dumpDataDir(format: 'gzip'): Promise<Blob> } }).$client;
+  const client = (pglite.db as unknown as { $client: { dumpDataDir(format: 'gzip'): Promise<Blob> } })
+    .$client;
   writeFileSync(pgliteTemplatePath, Buffer.from(await (await client.dumpDataDir('gzip')).arrayBuffer()));
   await pglite.close();
   project.provide('pgliteTemplatePath', pgliteTemplatePath);
@@ -44,7 +45,9 @@ export default async function setup(project: TestProject) {
     try {
       await admin`select 1`;
     } catch (error) {
-      throw new Error(`TEST_DATABASE_URL is set but PostgreSQL cannot be reached: ${(error as Error).message}`);
+      throw new Error(
+        `TEST_DATABASE_URL is set but PostgreSQL cannot be reached: ${(error as Error).message}`,
+      );
     }
     // Every database of this run starts with runPrefix, so teardown can sweep them.
     runPrefix = `${TEST_DATABASE_PREFIX}${process.pid}_`;
@@ -66,7 +69,8 @@ export default async function setup(project: TestProject) {
       // whatever a crashed test file left behind.
       const databases = await admin<{ datname: string }[]>`
         select datname from pg_database where starts_with(datname, ${runPrefix})`;
-      for (const { datname } of databases) await admin`drop database if exists ${admin(datname)} with (force)`;
+      for (const { datname } of databases)
+        await admin`drop database if exists ${admin(datname)} with (force)`;
       await admin.end({ timeout: 5 });
     }
   };
