@@ -21,6 +21,37 @@ export interface Config {
   seedDemoData: boolean;
   /** Least severe server log messages printed. */
   logLevel: LogLevel;
+  /** Most trades or history points one mutation may write or delete. */
+  maxBatchSize: number;
+  auth: AuthConfig;
+}
+
+/** How bearer tokens are verified and which PostgreSQL roles they may name. */
+export interface AuthConfig {
+  /** HMAC secret for HS256/HS384/HS512 tokens; at least 32 bytes. */
+  jwtSecret: string | undefined;
+  /** A JSON Web Key Set URL for RS256/ES256/EdDSA tokens, fetched and cached. */
+  jwksUrl: URL | undefined;
+  /** A JSON Web Key Set file, read again when a token names an unknown key. */
+  jwksFile: string | undefined;
+  /** Required `aud` claim, when set. */
+  audience: string | undefined;
+  /** Required `iss` claim, when set. */
+  issuer: string | undefined;
+  /** Path of the role claim in the token payload, e.g. ['app_metadata', 'role']. */
+  roleClaimPath: string[];
+  /** Leeway for exp, nbf and iat, in seconds. */
+  clockToleranceSeconds: number;
+  /** The role of requests without a token (or with a token that names none). */
+  anonymousRole: string;
+  /** Roles that may use the producer API (writes and producer-only reads). */
+  producerRoles: string[];
+  /** Every role a token may name; anything else is refused. */
+  allowedRoles: string[];
+  /** Where the server keeps the secret it makes for itself in development. */
+  devSecretFile: string;
+  /** In production a missing key is fatal rather than made up. */
+  production: boolean;
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -62,18 +93,99 @@ function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
+/** PostgreSQL role names as PostgREST accepts them: plain lower-case identifiers. */
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function readRoles(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name]?.trim();
+  const roles = raw ? raw.split(',').map((role) => role.trim()) : fallback;
+  for (const role of roles) {
+    if (!ROLE_NAME.test(role)) {
+      throw new ConfigError(
+        `${name} must list PostgreSQL role names (lower-case identifiers), got "${role}"`,
+      );
+    }
+  }
+  return roles;
+}
+
+function readUrl(env: Env, name: string): URL | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url;
+  } catch {
+    // Reported below, with the variable's name.
+  }
+  throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+}
+
+function loadAuthConfig(env: Env, dataDir: string): AuthConfig {
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
+    throw new ConfigError(
+      `JWT_SECRET must be at least 32 bytes, got ${Buffer.byteLength(jwtSecret)}; make one with: openssl rand -base64 32`,
+    );
+  }
+  const jwksUrl = readUrl(env, 'JWKS_URL');
+  const jwksFile = env.JWKS_FILE?.trim() ? path.resolve(env.JWKS_FILE.trim()) : undefined;
+  const production = env.NODE_ENV === 'production';
+  if (production && !jwtSecret && !jwksUrl && !jwksFile) {
+    throw new ConfigError(
+      'NODE_ENV is production but no key is configured: set JWT_SECRET (at least 32 bytes), JWKS_URL or JWKS_FILE',
+    );
+  }
+
+  const anonymousRole = readRoles(env, 'ANONYMOUS_ROLE', ['api_anon'])[0]!;
+  const producerRoles = readRoles(env, 'PRODUCER_ROLES', ['api_data_producer']);
+  const allowedRoles = readRoles(env, 'ALLOWED_ROLES', [anonymousRole, ...producerRoles]);
+  for (const role of [anonymousRole, ...producerRoles]) {
+    if (!allowedRoles.includes(role)) {
+      throw new ConfigError(`ALLOWED_ROLES must include "${role}" (the anonymous and producer roles)`);
+    }
+  }
+
+  const roleClaim = env.JWT_ROLE_CLAIM?.trim() || 'role';
+  const roleClaimPath = roleClaim.split('.');
+  if (roleClaimPath.some((segment) => segment === '')) {
+    throw new ConfigError(
+      `JWT_ROLE_CLAIM must be a claim name or a dotted path such as app_metadata.role, got "${roleClaim}"`,
+    );
+  }
+
+  return {
+    jwtSecret,
+    jwksUrl,
+    jwksFile,
+    audience: env.JWT_AUDIENCE?.trim() || undefined,
+    issuer: env.JWT_ISSUER?.trim() || undefined,
+    roleClaimPath,
+    clockToleranceSeconds: readInteger(env, 'JWT_CLOCK_TOLERANCE', 30, 0, 600),
+    anonymousRole,
+    producerRoles,
+    allowedRoles,
+    devSecretFile: path.join(dataDir, 'jwt-secret'),
+    production,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  const pgliteDataDir = path.resolve(env.PGLITE_DATA_DIR?.trim() || '.data/pglite');
   return {
     port: readInteger(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl,
     databasePoolMax: readInteger(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
-    pgliteDataDir: path.resolve(env.PGLITE_DATA_DIR?.trim() || '.data/pglite'),
+    pgliteDataDir,
     migrateOnStart: readBoolean(env, 'MIGRATE_ON_START', true),
     // Demo data is for the zero-setup PGlite experience; a real server only
     // gets it when asked.
     seedDemoData: readBoolean(env, 'SEED_DEMO_DATA', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    maxBatchSize: readInteger(env, 'MAX_BATCH_SIZE', 10_000, 1, 100_000),
+    // The development secret lives beside the embedded database, under .data/.
+    auth: loadAuthConfig(env, path.dirname(pgliteDataDir)),
   };
 }

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 
 describe('configuration', () => {
   it('defaults to the embedded database with demo data on localhost:4000', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({})).toMatchObject({
       port: 4000,
       host: '127.0.0.1',
       databaseUrl: undefined,
@@ -13,6 +13,7 @@ describe('configuration', () => {
       migrateOnStart: true,
       seedDemoData: true,
       logLevel: 'info',
+      maxBatchSize: 10_000,
     });
   });
 
@@ -42,6 +43,45 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error, silent, got "loud"'],
   ])('refuses %j with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the token settings', () => {
+    const { auth } = loadConfig({
+      JWT_SECRET: 'x'.repeat(32),
+      JWT_AUDIENCE: 'https://api.example/graphql',
+      JWT_ISSUER: 'https://issuer.example',
+      JWT_ROLE_CLAIM: 'app_metadata.role',
+      JWT_CLOCK_TOLERANCE: '5',
+      ALLOWED_ROLES: 'api_anon,api_data_producer,api_backfill',
+      PRODUCER_ROLES: 'api_data_producer,api_backfill',
+    });
+    expect(auth).toMatchObject({
+      jwtSecret: 'x'.repeat(32),
+      audience: 'https://api.example/graphql',
+      issuer: 'https://issuer.example',
+      roleClaimPath: ['app_metadata', 'role'],
+      clockToleranceSeconds: 5,
+      anonymousRole: 'api_anon',
+      producerRoles: ['api_data_producer', 'api_backfill'],
+      allowedRoles: ['api_anon', 'api_data_producer', 'api_backfill'],
+    });
+    expect(loadConfig({}).auth).toMatchObject({
+      roleClaimPath: ['role'],
+      clockToleranceSeconds: 30,
+      allowedRoles: ['api_anon', 'api_data_producer'],
+      production: false,
+    });
+  });
+
+  it.each([
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 bytes, got 5'],
+    [{ JWKS_URL: 'ftp://keys' }, 'JWKS_URL must be an http(s) URL, got "ftp://keys"'],
+    [{ ALLOWED_ROLES: 'api_anon,Robert"; drop' }, 'ALLOWED_ROLES must list PostgreSQL role names'],
+    [{ ALLOWED_ROLES: 'api_anon' }, 'ALLOWED_ROLES must include "api_data_producer"'],
+    [{ JWT_ROLE_CLAIM: 'app_metadata..role' }, 'JWT_ROLE_CLAIM must be a claim name or a dotted path'],
+    [{ MAX_BATCH_SIZE: '0' }, 'MAX_BATCH_SIZE must be an integer from 1 to 100000, got "0"'],
+  ])('refuses token settings %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
