@@ -1,18 +1,45 @@
 /**
  * The per-request context: built once for every HTTP request, shared by all
  * resolvers of that request and never by two requests.
- *
- * This is the one place where a request's database handle is made, so that
- * running each operation under the caller's role (or in a transaction) is a
- * change here rather than in every resolver.
  */
-import type { Database, DatabaseConnection } from './db/database.ts';
+import type { Authenticate, Viewer } from './auth/authenticate.ts';
+import type { Database } from './db/database.ts';
+
+/** Server settings resolvers need, the same for every request. */
+export interface RequestSettings {
+  /** The roles that may use the producer API, for error messages. */
+  producerRoles: readonly string[];
+  /** Most rows one mutation may write or delete. */
+  maxBatchSize: number;
+}
 
 export interface Context {
-  /** The database handle every resolver of this request queries through. */
+  /** Who the request acts as: its PostgreSQL role and token claims. */
+  viewer: Viewer;
+  settings: RequestSettings;
+  /**
+   * The database handle every resolver queries through: the operation's
+   * transaction, already switched to the viewer's role. Set by the
+   * operation-transaction plugin, the one place a request's handle is made.
+   */
   db: Database;
 }
 
-export function createRequestContext(database: DatabaseConnection): Context {
-  return { db: database.db };
+/** Stands in for `db` until an operation's transaction begins, so a stray query fails loudly. */
+const noDatabaseOutsideAnOperation = new Proxy({} as Database, {
+  get(_, property) {
+    throw new Error(`ctx.db.${String(property)} used outside an operation's transaction`);
+  },
+});
+
+export async function createRequestContext(
+  request: Request,
+  authenticate: Authenticate,
+  settings: RequestSettings,
+): Promise<Context> {
+  return {
+    viewer: await authenticate(request.headers.get('authorization')),
+    settings,
+    db: noDatabaseOutsideAnOperation,
+  };
 }

@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
 import type { Config } from './config.ts';
+import { setUpAuthentication } from './auth/setup.ts';
 import { openDatabase } from './db/database.ts';
+import { checkRoles } from './db/roles.ts';
 import { seedDemoData } from './db/demo-data.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createApp, GRAPHQL_PATH } from './yoga.ts';
@@ -20,13 +22,21 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
+  const { authenticate, notes } = setUpAuthentication(config.auth);
   const database = await openDatabase(config);
   try {
     if (config.migrateOnStart) await runMigrations(database.db);
+    await checkRoles(database.db, config.auth.allowedRoles);
     if (config.seedDemoData && (await seedDemoData(database.db))) {
       logger.info('Filled the empty database with the demo portfolio.');
     }
-    const app = createApp({ database, logger });
+    for (const note of notes) logger.info(note);
+    const app = createApp({
+      database,
+      logger,
+      authenticate,
+      settings: { producerRoles: config.auth.producerRoles, maxBatchSize: config.maxBatchSize },
+    });
     const server = createServer(app);
     await listen(server, config.port, config.host);
     const url = `http://${displayHost(server, config.host)}${GRAPHQL_PATH}`;

@@ -4,11 +4,14 @@
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
-import { createRequestContext, type Context } from './context.ts';
+import type { GraphQLSchema } from 'graphql';
+import type { Authenticate } from './auth/authenticate.ts';
+import { createRequestContext, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
 import { logWithErrorIds, maskUnexpectedError } from './plugins/error-masking.ts';
+import { useOperationTransaction } from './plugins/operation-transaction.ts';
 import { useValueErrorLocations } from './plugins/value-error-locations.ts';
-import { schema } from './schema/index.ts';
+import { schema as folioqlSchema } from './schema/index.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Readiness: 200 while the database answers, 503 while it does not. */
@@ -45,13 +48,18 @@ const exampleQuery = /* GraphQL */ `
 export interface AppOptions {
   database: DatabaseConnection;
   logger: YogaLogger;
+  /** Turns a request's Authorization header into its viewer (see auth/). */
+  authenticate: Authenticate;
+  settings: RequestSettings;
+  /** The folioql schema unless given; tests pass one built without scope checks. */
+  schema?: GraphQLSchema;
 }
 
-export function createApp({ database, logger }: AppOptions) {
+export function createApp({ database, logger, authenticate, settings, schema = folioqlSchema }: AppOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: () => createRequestContext(database),
+    context: ({ request }) => createRequestContext(request, authenticate, settings),
     // Inlined GraphiQL: the page loads nothing from a CDN, so it works offline.
     renderGraphiQL,
     graphiql: { title: 'folioql', defaultQuery: exampleQuery },
@@ -60,6 +68,7 @@ export function createApp({ database, logger }: AppOptions) {
     logging: logWithErrorIds(logger),
     plugins: [
       useValueErrorLocations(),
+      useOperationTransaction(database),
       useReadinessCheck({
         endpoint: READINESS_PATH,
         check: async ({ fetchAPI }) => {

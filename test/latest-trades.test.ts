@@ -3,7 +3,7 @@ import { trades } from '../src/db/schema.ts';
 import type { App } from '../src/yoga.ts';
 import { resetTables, trade } from './support/fixtures.ts';
 import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
-import { forEachDriver } from './support/test-database.ts';
+import { dataStatements, forEachDriver } from './support/test-database.ts';
 
 const LATEST = /* GraphQL */ `
   query Latest($limit: Int, $market: Market, $symbol: String) {
@@ -110,8 +110,8 @@ forEachDriver((database) => {
     it('runs one statement, using the newest-first index order', async () => {
       database().statements.length = 0;
       await graphql(app, LATEST, { limit: 3, symbol: 'BTC/USD' });
-      expect(database().statements).toHaveLength(1);
-      expect(database().statements[0]).toMatch(
+      expect(dataStatements(database())).toHaveLength(1);
+      expect(dataStatements(database())[0]).toMatch(
         /order by "trades"\."timestamp" desc, "trades"\."id" asc limit \$\d/,
       );
     });
@@ -128,7 +128,7 @@ forEachDriver((database) => {
         },
       ]);
       expect(result.data).toBeNull();
-      expect(database().statements).toEqual([]);
+      expect(dataStatements(database())).toEqual([]);
     });
 
     it('refuses an explicit null limit', async () => {

@@ -1,20 +1,35 @@
 /**
- * Unexpected errors (bugs, a database that went away) reach clients as
- * "Unexpected error." with an id, and the server logs the real error under
- * the same id, so a report from a client leads straight to the log line.
- * Errors made for clients (GraphQLErrors with an extensions.code) pass as they are.
+ * What clients see of errors:
+ * - errors made for clients (GraphQLErrors with an extensions.code) pass as
+ *   they are;
+ * - database errors a client can act on (a refused grant, a duplicate key, a
+ *   value out of range) become errors that say so, without the SQL;
+ * - anything else (a bug, a database that went away) becomes "Unexpected
+ *   error." with an id, and the server logs the real error under that id, so
+ *   a report from a client leads straight to the log line.
  */
 import { randomUUID } from 'node:crypto';
 import { createGraphQLError, maskError, type YogaLogger } from 'graphql-yoga';
+import { clientErrorFor } from '../db/errors.ts';
 
 const errorIds = new WeakMap<object, string>();
 
 export function maskUnexpectedError(error: unknown, message: string, isDev?: boolean): Error {
   const masked = maskError(error, message, isDev);
   if (masked === error) return masked;
+  const { nodes, source, positions, path, extensions } = masked as ReturnType<typeof createGraphQLError>;
+  const clientError = clientErrorFor(error);
+  if (clientError) {
+    return createGraphQLError(clientError.message, {
+      nodes,
+      source,
+      positions,
+      path,
+      extensions: { code: clientError.code },
+    });
+  }
   const errorId = randomUUID();
   if (typeof error === 'object' && error !== null) errorIds.set(error, errorId);
-  const { nodes, source, positions, path, extensions } = masked as ReturnType<typeof createGraphQLError>;
   return createGraphQLError(`${message} Error id: ${errorId}`, {
     nodes,
     source,
@@ -24,13 +39,21 @@ export function maskUnexpectedError(error: unknown, message: string, isDev?: boo
   });
 }
 
-/** Yoga logs every masked error; this puts the id the client saw in front of it. */
+/**
+ * Yoga logs every masked error; this puts the id the client saw in front of
+ * it, and logs each error once (yoga logs an error thrown outside resolvers
+ * both when masking it and when handling it).
+ */
 export function logWithErrorIds(logger: YogaLogger): YogaLogger {
+  const logged = new WeakSet<object>();
   return {
     ...logger,
     error: (...args: unknown[]) => {
       const first = args[0];
-      const errorId = typeof first === 'object' && first !== null ? errorIds.get(first) : undefined;
+      if (typeof first !== 'object' || first === null) return logger.error(...args);
+      if (logged.has(first)) return;
+      logged.add(first);
+      const errorId = errorIds.get(first);
       if (errorId) logger.error(`Error id ${errorId}:`, ...args);
       else logger.error(...args);
     },

@@ -4,10 +4,16 @@
  */
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
 import type { Context } from '../context.ts';
 
 export interface SchemaTypes {
   Context: Context;
+  AuthScopes: {
+    /** The request's role may use the producer API. */
+    producer: boolean;
+  };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
@@ -27,7 +33,17 @@ export interface SchemaTypes {
 }
 
 export const builder = new SchemaBuilder<SchemaTypes>({
-  plugins: [RelayPlugin],
+  // Scope checks first, so no other plugin's wrapper runs for a refused field.
+  plugins: [ScopeAuthPlugin, RelayPlugin],
+  scopeAuth: {
+    authScopes: (context) => ({ producer: context.viewer.isProducer }),
+    unauthorizedError: (_parent, context, info) =>
+      new GraphQLError(
+        `${info.parentType.name}.${info.fieldName} needs the ${context.settings.producerRoles.join(' or ')} role; ` +
+          `this request has the ${context.viewer.role} role. Send "Authorization: Bearer <token>" with a token for that role.`,
+        { extensions: { code: 'FORBIDDEN' } },
+      ),
+  },
   // Fields are non-null unless they say otherwise, as the SQL columns are.
   defaultFieldNullability: false,
   relay: {
@@ -63,3 +79,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
 });
 
 builder.queryType({ description: 'Reads of the portfolio: trades and its history.' });
+builder.mutationType({
+  description:
+    'Writes of the producer scripts. Each operation is one transaction: if any field fails, none of its writes are kept.',
+});

@@ -23,6 +23,23 @@ export function trade(overrides: Partial<TradeInsert> & Pick<TradeInsert, 'id'>)
   };
 }
 
+/** A trade as the GraphQL API takes it (TradeInput), values as a producer sends them. */
+export function tradeInput(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id,
+    timestamp: 1700000000000,
+    market: 'KRAKEN',
+    symbol: 'BTC/USD',
+    baseAsset: 'BTC',
+    quoteAsset: 'USD',
+    isBuy: true,
+    amount: '0.5',
+    price: '36000.123456789012345678',
+    usdValue: '18000.061728394506172839',
+    ...overrides,
+  };
+}
+
 export function historyPoint(
   overrides: Partial<HistoryInsert> & Pick<HistoryInsert, 'timestamp'>,
 ): HistoryInsert {

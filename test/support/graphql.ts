@@ -4,10 +4,19 @@
  */
 import { createLogger } from 'graphql-yoga';
 import type { DatabaseConnection } from '../../src/db/database.ts';
-import { createApp, type App } from '../../src/yoga.ts';
+import { createApp, type App, type AppOptions } from '../../src/yoga.ts';
+import { testAuthenticator } from './auth.ts';
 
-export function createTestApp(database: DatabaseConnection): App {
-  return createApp({ database, logger: createLogger('silent') });
+export const TEST_SETTINGS = { producerRoles: ['api_data_producer'], maxBatchSize: 10_000 };
+
+export function createTestApp(database: DatabaseConnection, options: Partial<AppOptions> = {}): App {
+  return createApp({
+    database,
+    logger: createLogger('silent'),
+    authenticate: testAuthenticator(),
+    settings: TEST_SETTINGS,
+    ...options,
+  });
 }
 
 export interface GraphQLErrorJson {

@@ -17,6 +17,11 @@ export interface TestDatabase extends DatabaseConnection {
   statements: string[];
 }
 
+/** The statements that read or write data: all but each operation's role setup. */
+export function dataStatements(database: TestDatabase): string[] {
+  return database.statements.filter((statement) => !statement.startsWith("select set_config('role'"));
+}
+
 let databaseCounter = 0;
 
 export async function openTestDatabase(driver: DriverName): Promise<TestDatabase> {

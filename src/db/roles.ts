@@ -1,0 +1,39 @@
+/**
+ * Checks, before serving, that every role a token may name can be used
+ * safely: it exists, the login role may switch to it, and it cannot bypass
+ * grants or row-level security.
+ */
+import { sql } from 'drizzle-orm';
+import { ConfigError } from '../config.ts';
+import type { Database } from './database.ts';
+
+export async function checkRoles(db: Database, roles: readonly string[]): Promise<void> {
+  const found = await db
+    .select({
+      name: sql<string>`rolname`,
+      privileged: sql<boolean>`rolsuper or rolbypassrls`,
+      usable: sql<boolean>`pg_has_role(current_user, oid, 'MEMBER')`,
+      loginRole: sql<string>`current_user`,
+    })
+    .from(sql`pg_roles`)
+    .where(sql`rolname = any(${sql.param([...roles])}::text[])`);
+
+  const problems: string[] = [];
+  for (const role of roles) {
+    const row = found.find((candidate) => candidate.name === role);
+    if (!row) {
+      problems.push(`role "${role}" does not exist (the migrations create api_anon and api_data_producer)`);
+    } else if (row.privileged) {
+      problems.push(
+        `role "${role}" is a superuser or bypasses row-level security; tokens must not be able to name it`,
+      );
+    } else if (!row.usable) {
+      problems.push(
+        `the login role "${row.loginRole}" cannot switch to "${role}": GRANT ${role} TO ${row.loginRole}`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`The roles tokens may name are not ready:\n- ${problems.join('\n- ')}`);
+  }
+}

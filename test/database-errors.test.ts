@@ -1,0 +1,83 @@
+/**
+ * Real PostgreSQL errors, from both drivers, turned into errors a client can act on.
+ */
+import { sql } from 'drizzle-orm';
+import { expect, it } from 'vitest';
+import { clientErrorFor } from '../src/db/errors.ts';
+import { checkRoles } from '../src/db/roles.ts';
+import { trades } from '../src/db/schema.ts';
+import { trade } from './support/fixtures.ts';
+import { forEachDriver } from './support/test-database.ts';
+
+async function errorOf(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the statement to fail');
+}
+
+forEachDriver((database) => {
+  it.each([
+    [
+      '42501 permission denied',
+      () =>
+        database().db.transaction(async (tx) => {
+          await tx.execute(sql`select set_config('role', 'api_anon', true)`);
+          await tx.insert(trades).values(trade({ id: 'x' }));
+        }),
+      {
+        code: 'FORBIDDEN',
+        message: "The database refused this for the request's role: permission denied for table trades",
+      },
+    ],
+    [
+      '23505 duplicate key',
+      async () => {
+        await database()
+          .db.insert(trades)
+          .values(trade({ id: 'dup' }));
+        await database()
+          .db.insert(trades)
+          .values(trade({ id: 'dup' }));
+      },
+      {
+        code: 'CONFLICT',
+        message:
+          'duplicate key value violates unique constraint "trades_pkey" (Key (id)=(dup) already exists.)',
+      },
+    ],
+    [
+      '22003 numeric out of range',
+      () =>
+        database()
+          .db.insert(trades)
+          .values(trade({ id: 'big', amount: '1'.repeat(31) })),
+      { code: 'BAD_USER_INPUT', message: expect.stringContaining('numeric field overflow') },
+    ],
+    [
+      '22P02 invalid text',
+      () => database().db.execute(sql`select 'abc'::bigint`),
+      { code: 'BAD_USER_INPUT', message: 'invalid input syntax for type bigint: "abc"' },
+    ],
+  ])('maps %s', async (_, run, expected) => {
+    expect(clientErrorFor(await errorOf(run))).toEqual(expected);
+  });
+
+  it('leaves other errors masked', async () => {
+    const error = await errorOf(() => database().db.execute(sql`select * from no_such_table`));
+    expect(clientErrorFor(error)).toBeUndefined();
+    expect(clientErrorFor(new Error('not a database error'))).toBeUndefined();
+  });
+
+  it('checks the roles tokens may name before serving', async () => {
+    await checkRoles(database().db, ['api_anon', 'api_data_producer']);
+    await expect(checkRoles(database().db, ['api_anon', 'no_such_role_here'])).rejects.toThrow(
+      'role "no_such_role_here" does not exist',
+    );
+    await expect(checkRoles(database().db, ['postgres'])).rejects.toThrow(
+      'role "postgres" is a superuser or bypasses row-level security; tokens must not be able to name it',
+    );
+  });
+});

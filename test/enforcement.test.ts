@@ -1,0 +1,174 @@
+/**
+ * Enforcement twice: GraphQL refuses a producer field to an anonymous caller,
+ * and PostgreSQL refuses the write even when GraphQL does not, because every
+ * statement runs under the caller's role. Plus: one operation, one
+ * transaction.
+ */
+import { sql } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { trades } from '../src/db/schema.ts';
+import { builder } from '../src/schema/builder.ts';
+import { schema } from '../src/schema/index.ts';
+import type { App } from '../src/yoga.ts';
+import { producerHeaders, signToken } from './support/auth.ts';
+import { resetTables, trade, tradeInput } from './support/fixtures.ts';
+import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
+import { forEachDriver } from './support/test-database.ts';
+
+const UPSERT = /* GraphQL */ `
+  mutation ($trades: [TradeInput!]!) {
+    upsertTrades(trades: $trades) {
+      insertedCount
+    }
+  }
+`;
+// The same schema with every authScopes check switched off: only the database guards it.
+const unguardedSchema = builder.toSchema({ disableScopeAuth: true, sortSchema: false });
+
+forEachDriver((database) => {
+  let guarded: App;
+  let unguarded: App;
+  beforeAll(() => {
+    expect(schema).not.toBe(unguardedSchema);
+    guarded = createTestApp(database());
+    unguarded = createTestApp(database(), { schema: unguardedSchema });
+  });
+  beforeEach(() => resetTables(database().db));
+
+  it('GraphQL refuses an anonymous write, naming the role needed', async () => {
+    const result = await graphql(guarded, UPSERT, { trades: [tradeInput('a')] });
+    expect(errorsOf(result)).toEqual([
+      {
+        code: 'FORBIDDEN',
+        message:
+          'Mutation.upsertTrades needs the api_data_producer role; this request has the api_anon role. Send "Authorization: Bearer <token>" with a token for that role.',
+      },
+    ]);
+    expect(await database().db.$count(trades)).toBe(0);
+  });
+
+  it('with the GraphQL check removed, PostgreSQL still refuses an anonymous write (42501)', async () => {
+    const upsert = await graphql(unguarded, UPSERT, { trades: [tradeInput('a')] });
+    expect(errorsOf(upsert)).toEqual([
+      {
+        code: 'FORBIDDEN',
+        message: "The database refused this for the request's role: permission denied for table trades",
+      },
+    ]);
+    expect(await database().db.$count(trades)).toBe(0);
+
+    await database()
+      .db.insert(trades)
+      .values(trade({ id: 'kept' }));
+    const del = await graphql(unguarded, 'mutation { deleteTrades(ids: ["kept"]) { deletedCount } }');
+    expect(errorsOf(del)[0]?.code).toBe('FORBIDDEN');
+    const history = await graphql(
+      unguarded,
+      'mutation { upsertPortfolioHistory(points: [{ timestamp: 1, market: KRAKEN, interval: WEEK }]) { insertedCount } }',
+    );
+    expect(errorsOf(history)[0]?.code).toBe('FORBIDDEN');
+    expect(await database().db.$count(trades)).toBe(1);
+  });
+
+  it('a token whose role is missing also writes nothing without the GraphQL check', async () => {
+    const token = await signToken({ sub: 'no-role' });
+    const result = await graphql(
+      unguarded,
+      UPSERT,
+      { trades: [tradeInput('a')] },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(errorsOf(result)[0]?.message).toContain('permission denied for table trades');
+  });
+
+  it('the producer role writes through the same path', async () => {
+    const result = await graphql(unguarded, UPSERT, { trades: [tradeInput('a')] }, await producerHeaders());
+    expect(result.data.upsertTrades.insertedCount).toBe(1);
+  });
+
+  it("runs each operation's statements as the caller's role, with the token's claims", async () => {
+    const token = await signToken({ role: 'api_data_producer', sub: 'feeder-7' });
+    await database()
+      .db.insert(trades)
+      .values(trade({ id: 'a' }));
+    database().statements.length = 0;
+    await graphql(guarded, '{ trades { totalCount } }', {}, { authorization: `Bearer ${token}` });
+    expect(database().statements[0]).toBe(
+      "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
+    );
+    // What a row-level-security policy would read, inside the operation's transaction.
+    const [seen] = await database().db.transaction(async (tx) => {
+      await tx.execute(
+        sql`select set_config('role', 'api_data_producer', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: 'x' })}, true)`,
+      );
+      return tx
+        .select({
+          role: sql<string>`current_user`,
+          sub: sql<string>`current_setting('request.jwt.claims', true)::json->>'sub'`,
+        })
+        .from(sql`(select 1) as one`);
+    });
+    expect(seen).toEqual({ role: 'api_data_producer', sub: 'x' });
+    // And nothing of it outlives the transaction.
+    const [after] = await database()
+      .db.select({
+        switched: sql<boolean>`current_user <> session_user`,
+        claims: sql<string>`nullif(current_setting('request.jwt.claims', true), '')`,
+      })
+      .from(sql`(select 1) as one`);
+    expect(after).toEqual({ switched: false, claims: null });
+  });
+
+  it('keeps all of an operation or none: a failing field rolls back the writes of the others', async () => {
+    const producer = await producerHeaders();
+    const tooMany = Array.from({ length: 10_001 }, (_, index) => `id-${index}`);
+    const result = await graphql(
+      guarded,
+      `
+        mutation ($trades: [TradeInput!]!, $ids: [ID!]!) {
+          written: upsertTrades(trades: $trades) {
+            insertedCount
+          }
+          refused: deleteTrades(ids: $ids) {
+            deletedCount
+          }
+        }
+      `,
+      { trades: [tradeInput('a')], ids: tooMany },
+      producer,
+    );
+    expect(result.data).toBeNull();
+    expect(errorsOf(result)).toEqual([
+      {
+        code: 'BAD_USER_INPUT',
+        message:
+          'Argument "ids" of Mutation.deleteTrades has 10001 items; at most 10000 are allowed in one call',
+      },
+    ]);
+    expect(await database().db.$count(trades)).toBe(0);
+  });
+});
+
+describe('GraphQL checks are the same for every producer-only field', () => {
+  it('lists them', () => {
+    const producerOnly = [
+      'Query.trades',
+      'Query.trade',
+      'Mutation.upsertTrades',
+      'Mutation.deleteTrades',
+      'Mutation.upsertPortfolioHistory',
+      'Mutation.deletePortfolioHistory',
+    ];
+    const scoped: string[] = [];
+    for (const typeName of ['Query', 'Mutation'] as const) {
+      const type = schema.getType(typeName);
+      if (!type || !('getFields' in type)) continue;
+      for (const field of Object.values(type.getFields())) {
+        const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions
+          ?.authScopes;
+        if (scopes) scoped.push(`${typeName}.${field.name}`);
+      }
+    }
+    expect(scoped.sort()).toEqual(producerOnly.sort());
+  });
+});
