@@ -6,6 +6,7 @@ import { builder } from './builder.ts';
 import './scalars.ts';
 import './enums.ts';
 import './connection.ts';
+import './viewer.ts';
 import './trade.ts';
 import './portfolio-history.ts';
 

@@ -11,8 +11,9 @@
  * silently page from a meaningless position.
  */
 import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
-import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, desc, eq, gt, lt, or, sql, type InferSelectModel, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Database } from '../db/database.ts';
 import { badUserInput } from '../errors.ts';
 
 type CursorValue = string | number;
@@ -39,28 +40,30 @@ export interface PageSizeLimits {
   maxSize: number;
 }
 
-export interface KeysetConnectionOptions<Row> {
+export interface KeysetConnectionOptions<Table extends PgTable> {
+  db: Database;
+  /** The table listed: each page is one SELECT on it, `totalCount` one count. */
+  table: Table;
   args: DefaultConnectionArguments;
   /** "Type.field", for error messages. */
   fieldName: string;
-  ordering: Ordering<Row>;
+  ordering: Ordering<InferSelectModel<Table>>;
   limits: PageSizeLimits;
   /** Conditions every page shares; also what `totalCount` counts. */
   filter: SQL | undefined;
-  /** Reads one page. */
-  fetchPage: (page: { where: SQL | undefined; orderBy: SQL[]; limit: number }) => Promise<Row[]>;
-  /** Counts every row matching `filter`; called only if `totalCount` is selected. */
-  count: (filter: SQL | undefined) => Promise<number>;
 }
 
-export async function resolveKeysetConnection<Row>(options: KeysetConnectionOptions<Row>) {
-  const { args, fieldName, ordering, limits, filter } = options;
+export async function resolveKeysetConnection<Table extends PgTable>(
+  options: KeysetConnectionOptions<Table>,
+) {
+  type Row = InferSelectModel<Table>;
+  const { db, table, args, fieldName, ordering, limits, filter } = options;
   checkPageSize(args, 'first', fieldName, limits.maxSize);
   checkPageSize(args, 'last', fieldName, limits.maxSize);
 
   const connection = await resolveCursorConnection<Promise<Row[]>>(
     { args, ...limits, toCursor: (row) => encodeCursor(ordering, row) },
-    ({ after, before, limit, inverted }) => {
+    async ({ after, before, limit, inverted }) => {
       const position = (cursor: string | undefined, argument: 'after' | 'before') =>
         cursor === undefined
           ? undefined
@@ -69,13 +72,17 @@ export async function resolveKeysetConnection<Row>(options: KeysetConnectionOpti
               decodeCursor(ordering, cursor, argument, fieldName),
               argument === 'after',
             );
-      return options.fetchPage({
-        where: and(filter, position(after, 'after'), position(before, 'before')),
-        orderBy: ordering.keys.map(({ column, direction }) =>
-          (direction === 'asc') !== inverted ? asc(column) : desc(column),
-        ),
-        limit,
-      });
+      const rows = await db
+        .select()
+        .from(table as PgTable)
+        .where(and(filter, position(after, 'after'), position(before, 'before')))
+        .orderBy(
+          ...ordering.keys.map(({ column, direction }) =>
+            (direction === 'asc') !== inverted ? asc(column) : desc(column),
+          ),
+        )
+        .limit(limit);
+      return rows as Row[];
     },
   );
 
@@ -88,7 +95,7 @@ export async function resolveKeysetConnection<Row>(options: KeysetConnectionOpti
       startCursor: empty ? null : connection.pageInfo.startCursor,
       endCursor: empty ? null : connection.pageInfo.endCursor,
     },
-    totalCount: () => options.count(filter),
+    totalCount: () => db.$count(table, filter),
   };
 }
 

@@ -2,13 +2,28 @@
  * Portfolio history: one point per market, interval and interval start,
  * with the portfolio's value and its return against BTC and ETH benchmarks.
  */
-import { and, eq, gte, lt } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { bulkUpsert, keyOf, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
+import { badUserInput } from '../errors.ts';
+import { argumentName, checkBatchSize, checkNoDuplicates } from './batch-input.ts';
 import { builder } from './builder.ts';
+import { DeletePayload } from './delete-payload.ts';
 import { Interval, Market } from './enums.ts';
-import { resolveKeysetConnection, type Ordering } from './pagination.ts';
+import {
+  columnConditions,
+  compileWhere,
+  EpochMillisFilter,
+  IDFilter,
+  IntervalFilter,
+  MarketFilter,
+  type Comparisons,
+} from './filters.ts';
 import { instantFields } from './instant-fields.ts';
+import { resolveKeysetConnection, type Ordering } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
+import { selectsField } from './selection.ts';
+import { upsertCountFields } from './upsert-counts.ts';
 
 type HistoryColumns = typeof portfolioHistory._.columns;
 /** The NUMERIC(48,18) columns of a history point, read off the table definition. */
@@ -108,6 +123,8 @@ builder.queryField('portfolioHistory', (t) =>
       },
       resolve: (_root, args, ctx) =>
         resolveKeysetConnection({
+          db: ctx.db,
+          table: portfolioHistory,
           args,
           fieldName: 'Query.portfolioHistory',
           ordering: byTimestamp,
@@ -118,17 +135,242 @@ builder.queryField('portfolioHistory', (t) =>
             args.from != null ? gte(portfolioHistory.timestamp, String(args.from)) : undefined,
             args.to != null ? lt(portfolioHistory.timestamp, String(args.to)) : undefined,
           ),
-          fetchPage: ({ where, orderBy, limit }) =>
-            ctx.db
-              .select()
-              .from(portfolioHistory)
-              .where(where)
-              .orderBy(...orderBy)
-              .limit(limit),
-          count: (filter) => ctx.db.$count(portfolioHistory, filter),
         }),
     },
     { name: 'PortfolioHistoryConnection', description: 'A page of portfolio history points.' },
     { name: 'PortfolioHistoryEdge', description: 'A portfolio history point and its cursor.' },
   ),
+);
+
+const PortfolioHistoryInput = builder.inputType('PortfolioHistoryInput', {
+  description:
+    'A history point to insert, or to rewrite in place if a point with its market, interval and timestamp exists. ' +
+    'Every value is replaced: a value left out is stored as null.',
+  fields: (t) => {
+    const decimal = (description: string) => t.field({ type: Decimal, description });
+    return {
+      timestamp: t.field({ type: EpochMillis, required: true, description: 'Start of the interval.' }),
+      market: t.field({ type: Market, required: true, description: 'The market.' }),
+      interval: t.field({ type: Interval, required: true, description: 'The interval length.' }),
+      updatedAt: t.field({
+        type: EpochMillis,
+        description: 'When the producer computed the point; the time of the write when left out.',
+      }),
+      usdTotalValue: decimal('Value of the portfolio in US dollars.'),
+      usdHeld: decimal('The part held in US dollars.'),
+      intervalPctReturn: decimal('Return over the interval, in percent.'),
+      benchmarkBtcValue: decimal('The value had it been held in BTC.'),
+      benchmarkBtcIntervalPctReturn: decimal("BTC's return over the interval, in percent."),
+      benchmarkEthValue: decimal('The value had it been held in ETH.'),
+      benchmarkEthIntervalPctReturn: decimal("ETH's return over the interval, in percent."),
+    };
+  },
+});
+
+interface UpsertHistoryResult {
+  counts: UpsertCounts;
+  points: () => Promise<PortfolioHistoryRow[]>;
+}
+
+const UpsertPortfolioHistoryPayload = builder
+  .objectRef<UpsertHistoryResult>('UpsertPortfolioHistoryPayload')
+  .implement({
+    description: 'The outcome of upsertPortfolioHistory.',
+    fields: (t) => ({
+      points: t.field({
+        type: [PortfolioHistoryPoint],
+        description: 'The points as now stored, in the order sent.',
+        resolve: (result) => result.points(),
+      }),
+      ...upsertCountFields(t, 'Points'),
+    }),
+  });
+
+const HISTORY_KEY = ['market', 'interval', 'timestamp'] as const;
+const HISTORY_COLUMNS = [
+  ...HISTORY_KEY,
+  'updatedAt',
+  'usdTotalValue',
+  'usdHeld',
+  'intervalPctReturn',
+  'benchmarkBtcValue',
+  'benchmarkBtcIntervalPctReturn',
+  'benchmarkEthValue',
+  'benchmarkEthIntervalPctReturn',
+] as const;
+
+builder.mutationField('upsertPortfolioHistory', (t) =>
+  t.field({
+    type: UpsertPortfolioHistoryPayload,
+    authScopes: { producer: true },
+    description:
+      'Inserts history points, or rewrites in place those whose (market, interval, timestamp) exists, in one ' +
+      'statement. The ongoing interval is never missing, even for a moment: readers see the old point or the new one.',
+    args: {
+      points: t.arg({
+        type: [PortfolioHistoryInput],
+        required: true,
+        description: 'The points, each key at most once; up to MAX_BATCH_SIZE (10,000 by default) per call.',
+      }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      const where = argumentName(info, 'points');
+      checkBatchSize(args.points, ctx.settings.maxBatchSize, where);
+      const writtenAt = String(Date.now());
+      const rows = args.points.map((point) => ({
+        market: point.market,
+        interval: point.interval,
+        timestamp: String(point.timestamp),
+        updatedAt: point.updatedAt == null ? writtenAt : String(point.updatedAt),
+        usdTotalValue: point.usdTotalValue ?? null,
+        usdHeld: point.usdHeld ?? null,
+        intervalPctReturn: point.intervalPctReturn ?? null,
+        benchmarkBtcValue: point.benchmarkBtcValue ?? null,
+        benchmarkBtcIntervalPctReturn: point.benchmarkBtcIntervalPctReturn ?? null,
+        benchmarkEthValue: point.benchmarkEthValue ?? null,
+        benchmarkEthIntervalPctReturn: point.benchmarkEthIntervalPctReturn ?? null,
+      }));
+      const keys = rows.map((row) => keyOf(row, HISTORY_KEY));
+      checkNoDuplicates(
+        rows,
+        (row) => keyOf(row, HISTORY_KEY),
+        (row) => `the point (${row.market}, ${row.interval}, ${row.timestamp})`,
+        where,
+      );
+
+      const sorted = [...rows].sort((a, b) => {
+        const [x, y] = [keyOf(a, HISTORY_KEY), keyOf(b, HISTORY_KEY)];
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      const wantRows = selectsField(info, 'points');
+      const { counts, written } = await bulkUpsert(ctx.db, portfolioHistory, {
+        columns: HISTORY_COLUMNS,
+        key: HISTORY_KEY,
+        rows: sorted,
+        returning: wantRows ? 'rows' : 'counts',
+      });
+
+      return {
+        counts,
+        points: async () => {
+          const stored = new Map(written);
+          const unchanged = rows.filter((_, index) => !stored.has(keys[index]!));
+          if (unchanged.length > 0) {
+            const rest = await ctx.db
+              .select()
+              .from(portfolioHistory)
+              .where(
+                sql`(${portfolioHistory.market}::text, ${portfolioHistory.interval}::text, ${portfolioHistory.timestamp}) in (
+                  select * from unnest(
+                    ${sql.param(unchanged.map((row) => row.market))}::text[],
+                    ${sql.param(unchanged.map((row) => row.interval))}::text[],
+                    ${sql.param(unchanged.map((row) => row.timestamp))}::bigint[]))`,
+              );
+            for (const point of rest) stored.set(keyOf(point, HISTORY_KEY), point);
+          }
+          return keys.map((key) => stored.get(key)!);
+        },
+      };
+    },
+  }),
+);
+
+interface HistoryWhere {
+  id?: Comparisons<string | number> | null;
+  timestamp?: Comparisons<number> | null;
+  market?: Comparisons<'kraken'> | null;
+  interval?: Comparisons<'week' | 'day'> | null;
+  and?: readonly HistoryWhere[] | null;
+  or?: readonly HistoryWhere[] | null;
+}
+
+export const PortfolioHistoryWhere = builder.inputRef<HistoryWhere>('PortfolioHistoryWhere').implement({
+  description:
+    'Conditions on history points: all given must hold; `and` and `or` combine further conditions.',
+  fields: (t) => ({
+    id: t.field({ type: IDFilter, description: 'The database id.' }),
+    timestamp: t.field({ type: EpochMillisFilter, description: 'The start of the interval.' }),
+    market: t.field({ type: MarketFilter, description: 'The market.' }),
+    interval: t.field({ type: IntervalFilter, description: 'The interval length.' }),
+    and: t.field({ type: [PortfolioHistoryWhere], description: 'Conditions that must all hold as well.' }),
+    or: t.field({
+      type: [PortfolioHistoryWhere],
+      description: 'Conditions of which at least one must hold as well.',
+    }),
+  }),
+});
+
+function historyIdValue(path: string) {
+  return (id: string | number) => {
+    const value = Number(id);
+    if (!Number.isSafeInteger(value) || value < 1 || value > 2_147_483_647) {
+      throw badUserInput(`${path}: "${id}" is not a history point id`);
+    }
+    return value;
+  };
+}
+
+export function compileHistoryWhere(where: HistoryWhere, path: string) {
+  return compileWhere(where, path, (branch, branchPath) => [
+    ...columnConditions(
+      portfolioHistory.id,
+      branch.id,
+      `${branchPath}.id`,
+      historyIdValue(`${branchPath}.id`),
+    ),
+    ...columnConditions(portfolioHistory.timestamp, branch.timestamp, `${branchPath}.timestamp`, String),
+    ...columnConditions(portfolioHistory.market, branch.market, `${branchPath}.market`),
+    ...columnConditions(portfolioHistory.interval, branch.interval, `${branchPath}.interval`),
+  ]);
+}
+
+export const DELETE_HISTORY_AT_MOST_MAX = 10_000;
+
+builder.mutationField('deletePortfolioHistory', (t) =>
+  t.field({
+    type: DeletePayload,
+    authScopes: { producer: true },
+    description:
+      'Deletes the history points matching `where`, if there are at most `atMost` of them; ' +
+      'if more match, deletes nothing and says so. A `where` with no condition is refused.',
+    args: {
+      where: t.arg({ type: PortfolioHistoryWhere, required: true, description: 'Which points to delete.' }),
+      atMost: t.arg.int({
+        defaultValue: 1,
+        description: `The most points this call may delete, from 1 to ${DELETE_HISTORY_AT_MOST_MAX}: a guard against a broader where than meant.`,
+      }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      const atMost = args.atMost;
+      if (atMost == null || atMost < 1 || atMost > DELETE_HISTORY_AT_MOST_MAX) {
+        throw badUserInput(
+          `${argumentName(info, 'atMost')} must be from 1 to ${DELETE_HISTORY_AT_MOST_MAX}, got ${atMost}`,
+        );
+      }
+      const condition = compileHistoryWhere(args.where, argumentName(info, 'where'));
+      if (!condition) {
+        throw badUserInput(
+          `${argumentName(info, 'where')} has no condition; deleting every point is not allowed`,
+        );
+      }
+      // Deletes at most one row more than allowed, which is enough to know the where is too broad.
+      const candidates = ctx.db
+        .select({ id: portfolioHistory.id })
+        .from(portfolioHistory)
+        .where(condition)
+        .limit(atMost + 1);
+      const deleted = await ctx.db
+        .delete(portfolioHistory)
+        .where(inArray(portfolioHistory.id, candidates))
+        .returning({ id: portfolioHistory.id });
+      if (deleted.length > atMost) {
+        // Thrown, the error rolls the operation's transaction back: nothing stays deleted.
+        throw badUserInput(
+          `More than ${atMost} history point${atMost === 1 ? '' : 's'} match ${argumentName(info, 'where')}; ` +
+            'nothing was deleted. Narrow the where, or raise atMost.',
+        );
+      }
+      return { deletedIds: deleted.map((row) => row.id) };
+    },
+  }),
 );
