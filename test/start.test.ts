@@ -2,7 +2,7 @@
  * `npm start` as a person runs it: a real process on a new PGlite directory,
  * a URL printed, requests served, and a clean stop on SIGTERM and SIGINT.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,14 @@ interface Started {
 
 function start(dataDir: string): Promise<Started> {
   const child = spawn(tsx, ['src/index.ts'], {
-    env: { ...process.env, PORT: '0', PGLITE_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      PGLITE_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      JWT_SECRET: '',
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -50,6 +57,9 @@ describe('npm start', () => {
   it('creates, migrates and seeds a new database, serves it, and stops on SIGTERM', async () => {
     const server = await start(dataDir);
     expect(server.output()).toContain('Filled the empty database with the demo portfolio.');
+    expect(server.output()).toContain(
+      'Mint a producer token with: npm run token -- --role api_data_producer',
+    );
     const query = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -57,6 +67,18 @@ describe('npm start', () => {
     });
     expect((await query.json()).data.latestTrades).toHaveLength(3);
     expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
+
+    // The token the printed command mints is one this server accepts.
+    const minted = spawnSync(tsx, ['src/scripts/token.ts', '--role', 'api_data_producer', '--sub', 'me'], {
+      env: { ...process.env, PGLITE_DATA_DIR: dataDir, JWT_SECRET: '' },
+    });
+    const token = minted.stdout.toString().trim();
+    const viewer = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ viewer { role subject } }' }),
+    });
+    expect((await viewer.json()).data.viewer).toEqual({ role: 'api_data_producer', subject: 'me' });
 
     const exited = exitOf(server.process);
     server.process.kill('SIGTERM');
