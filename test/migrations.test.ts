@@ -2,11 +2,15 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { postgresErrorOf } from '../src/db/errors.ts';
 import { migrationsFolder, runMigrations } from '../src/db/migrate.ts';
 import { portfolioHistory, trades } from '../src/db/schema.ts';
 import { forEachDriver } from './support/test-database.ts';
 
-/** The tables as the PostgREST deployment had them: no indexes but the keys, no migrations table. */
+/**
+ * The tables as a PostgREST deployment may have them: no indexes but the
+ * primary keys (not even the history's natural key), no migrations table.
+ */
 const POSTGREST_SCHEMA = `
   create type market_enum as enum ('kraken');
   create type interval_enum as enum ('week', 'day');
@@ -19,8 +23,7 @@ const POSTGREST_SCHEMA = `
     market market_enum, interval interval_enum,
     usd_total_value numeric(48,18), usd_held numeric(48,18), interval_pct_return numeric(48,18),
     benchmark_btc_value numeric(48,18), benchmark_btc_interval_pct_return numeric(48,18),
-    benchmark_eth_value numeric(48,18), benchmark_eth_interval_pct_return numeric(48,18),
-    unique (market, interval, timestamp));
+    benchmark_eth_value numeric(48,18), benchmark_eth_interval_pct_return numeric(48,18));
   insert into trades values ('legacy-1', 1600000000000, 'kraken', 'BTC/USD', 'BTC', 'USD', true, 1, 10000, 10000);
   insert into portfolio_history (timestamp, market, interval, usd_total_value) values (1600000000000, 'kraken', 'week', 5);
 `;
@@ -60,6 +63,14 @@ forEachDriver((database) => {
     );
   });
 
+  it('add the natural key of history points an adopted table lacks', async () => {
+    const [constraint] = await database()
+      .db.select({ name: sql<string>`conname` })
+      .from(sql`pg_constraint`)
+      .where(sql`conrelid = 'portfolio_history'::regclass and contype = 'u'`);
+    expect(constraint?.name).toBe('portfolio_history_market_interval_timestamp_key');
+  });
+
   it('run once: a second run applies nothing', async () => {
     const { db } = database();
     const applied = () => db.$count(sql`drizzle.__drizzle_migrations`);
@@ -82,5 +93,25 @@ forEachDriver((database) => {
     const migrationFiles = readMigrationFiles({ migrationsFolder });
     expect(await db.$count(sql`drizzle.__drizzle_migrations`)).toBe(migrationFiles.length);
     expect(await db.$count(trades)).toBe(0);
+  });
+
+  it('refuse to adopt a history with two points under one key, naming them', async () => {
+    const { db } = database();
+    await db.execute(sql`drop schema drizzle cascade`);
+    await db.execute(sql`drop table trades, portfolio_history`);
+    await db.execute(sql`drop type market_enum, interval_enum`);
+    for (const statement of POSTGREST_SCHEMA.split(';').filter((text) => text.trim())) {
+      await db.execute(sql.raw(statement));
+    }
+    await db.execute(
+      sql.raw(
+        `insert into portfolio_history (timestamp, market, interval) values (1600000000000, 'kraken', 'week')`,
+      ),
+    );
+    const failure = await runMigrations(db).catch((error: unknown) => error);
+    expect(postgresErrorOf(failure)).toMatchObject({
+      code: '23505',
+      detail: 'Key (market, "interval", "timestamp")=(kraken, week, 1600000000000) is duplicated.',
+    });
   });
 });

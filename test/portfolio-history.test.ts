@@ -246,6 +246,17 @@ forEachDriver((database) => {
       expect(dataStatements(database())).toEqual([]);
     });
 
+    it('refuses first and last together', async () => {
+      const result = await graphql(app, PAGE, { interval: 'WEEK', first: 2, last: 1 });
+      expect(errorsOf(result)).toEqual([
+        {
+          code: 'BAD_USER_INPUT',
+          message:
+            'Query.portfolioHistory takes "first" or "last", not both: page forward with first/after, backward with last/before',
+        },
+      ]);
+    });
+
     const foreignOrdering = Buffer.from(JSON.stringify(['symbol_desc', 'BTC/USD', 'x'])).toString(
       'base64url',
     );
@@ -255,6 +266,11 @@ forEachDriver((database) => {
       ['base64 of non-JSON', Buffer.from('hello').toString('base64url'), 'it was not issued by this API'],
       ['another ordering', foreignOrdering, 'it belongs to the ordering "symbol_desc", not "timestamp_asc"'],
       ['values of the wrong types', wrongValues, 'its values do not fit this ordering'],
+      [
+        'beyond the range of the columns',
+        Buffer.from(JSON.stringify(['timestamp_asc', '99999999999999999999', 2 ** 40])).toString('base64url'),
+        'its values do not fit this ordering',
+      ],
     ])('refuses a cursor that is %s', async (_, cursor, reason) => {
       for (const argument of ['after', 'before']) {
         const result = await graphql(app, PAGE, { interval: 'WEEK', [argument]: cursor });

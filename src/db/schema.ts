@@ -40,9 +40,11 @@ export const trades = pgTable(
   },
   (table) => [
     // Newest-first reads page on (timestamp desc, id); the id breaks ties.
-    index('trades_timestamp_id_idx').on(table.timestamp.desc(), table.id),
+    // NULLS FIRST is what plain ORDER BY … DESC means: with drizzle's default
+    // (NULLS LAST) PostgreSQL would not use the index for that order.
+    index('trades_timestamp_id_idx').on(table.timestamp.desc().nullsFirst(), table.id),
     // Per-symbol reads, newest first.
-    index('trades_symbol_timestamp_idx').on(table.symbol, table.timestamp.desc(), table.id),
+    index('trades_symbol_timestamp_idx').on(table.symbol, table.timestamp.desc().nullsFirst(), table.id),
   ],
 );
 

@@ -11,7 +11,7 @@
  * silently page from a meaningless position.
  */
 import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
-import { and, asc, desc, eq, gt, lt, or, sql, type InferSelectModel, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, or, sql, type InferSelectModel, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/database.ts';
 import { badUserInput } from '../errors.ts';
@@ -60,6 +60,11 @@ export async function resolveKeysetConnection<Table extends PgTable>(
   const { db, table, args, fieldName, ordering, limits, filter } = options;
   checkPageSize(args, 'first', fieldName, limits.maxSize);
   checkPageSize(args, 'last', fieldName, limits.maxSize);
+  if (args.first != null && args.last != null) {
+    throw badUserInput(
+      `${fieldName} takes "first" or "last", not both: page forward with first/after, backward with last/before`,
+    );
+  }
 
   const connection = await resolveCursorConnection<Promise<Row[]>>(
     { args, ...limits, toCursor: (row) => encodeCursor(ordering, row) },
@@ -116,10 +121,18 @@ export function encodeCursor<Row>(ordering: Ordering<Row>, row: Row): string {
   return Buffer.from(JSON.stringify([ordering.name, ...values])).toString('base64url');
 }
 
+const BIGINT_MAX = 2n ** 63n - 1n;
+const INTEGER_MAX = 2 ** 31 - 1;
+
+/** Whether a decoded value fits the column: out of range would be a database error, not a cursor error. */
 const valueCheckers: Record<CursorValueKind, (value: unknown) => boolean> = {
-  bigint: (value) => typeof value === 'string' && /^-?\d{1,19}$/.test(value),
-  integer: (value) => typeof value === 'number' && Number.isSafeInteger(value),
-  text: (value) => typeof value === 'string',
+  bigint: (value) =>
+    typeof value === 'string' &&
+    /^-?\d{1,19}$/.test(value) &&
+    BigInt(value) <= BIGINT_MAX &&
+    BigInt(value) >= -BIGINT_MAX - 1n,
+  integer: (value) => Number.isInteger(value) && Math.abs(value as number) <= INTEGER_MAX,
+  text: (value) => typeof value === 'string' && !value.includes('\u0000'),
 };
 
 export function decodeCursor<Row>(
@@ -157,7 +170,9 @@ export function decodeCursor<Row>(
 /**
  * Rows strictly after (or before) the cursor's position in the ordering.
  * When all keys run one way this is a row comparison, which PostgreSQL turns
- * into a single index range; mixed directions need the expanded form.
+ * into a single index range. Mixed directions need the expanded form
+ * `(a < x) OR (a = x AND b > y)`, led by the redundant `a <= x` that gives
+ * the index scan its range.
  */
 function keysetCondition<Row>(ordering: Ordering<Row>, values: CursorValue[], after: boolean): SQL {
   const { keys } = ordering;
@@ -179,5 +194,7 @@ function keysetCondition<Row>(ordering: Ordering<Row>, values: CursorValue[], af
       ascending(key) ? gt(key.column, values[i]) : lt(key.column, values[i]),
     ),
   );
-  return or(...alternatives)!;
+  const first = keys[0]!;
+  const range = ascending(first) ? gte(first.column, values[0]) : lte(first.column, values[0]);
+  return and(range, or(...alternatives))!;
 }

@@ -25,6 +25,19 @@ CREATE TABLE IF NOT EXISTS "portfolio_history" (
 	CONSTRAINT "portfolio_history_market_interval_timestamp_key" UNIQUE("market","interval","timestamp")
 );
 --> statement-breakpoint
+-- An adopted table may lack the natural key that upserts depend on. Adding it
+-- fails, naming the duplicates, if the table holds two points with one key.
+DO $$ BEGIN
+	IF NOT EXISTS (
+		SELECT FROM pg_index i
+		WHERE i.indrelid = 'portfolio_history'::regclass AND i.indisunique AND i.indnkeyatts = 3
+		AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+		     WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)) = ARRAY['interval', 'market', 'timestamp']
+	) THEN
+		ALTER TABLE "portfolio_history"
+			ADD CONSTRAINT "portfolio_history_market_interval_timestamp_key" UNIQUE ("market", "interval", "timestamp");
+	END IF;
+END $$;--> statement-breakpoint
 CREATE TABLE IF NOT EXISTS "trades" (
 	"id" text PRIMARY KEY,
 	"timestamp" bigint NOT NULL,
@@ -39,5 +52,5 @@ CREATE TABLE IF NOT EXISTS "trades" (
 );
 --> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "portfolio_history_interval_timestamp_id_idx" ON "portfolio_history" ("interval","timestamp","id");--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS "trades_timestamp_id_idx" ON "trades" ("timestamp" DESC NULLS LAST,"id");--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS "trades_symbol_timestamp_idx" ON "trades" ("symbol","timestamp" DESC NULLS LAST,"id");
+CREATE INDEX IF NOT EXISTS "trades_timestamp_id_idx" ON "trades" ("timestamp" DESC,"id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "trades_symbol_timestamp_idx" ON "trades" ("symbol","timestamp" DESC,"id");
