@@ -23,6 +23,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Most trades or history points one mutation may write or delete. */
   maxBatchSize: number;
+  /** Longest one SQL statement may run before PostgreSQL cancels it (not enforced by PGlite). */
+  statementTimeoutMs: number;
   auth: AuthConfig;
 }
 
@@ -131,6 +133,15 @@ function loadAuthConfig(env: Env, dataDir: string): AuthConfig {
   const jwksUrl = readUrl(env, 'JWKS_URL');
   const jwksFile = env.JWKS_FILE?.trim() ? path.resolve(env.JWKS_FILE.trim()) : undefined;
   const production = env.NODE_ENV === 'production';
+  if (
+    production &&
+    jwksUrl?.protocol === 'http:' &&
+    !['localhost', '127.0.0.1', '[::1]'].includes(jwksUrl.hostname)
+  ) {
+    throw new ConfigError(
+      'JWKS_URL must use https in production: keys fetched over plain http can be replaced on the way',
+    );
+  }
   if (production && !jwtSecret && !jwksUrl && !jwksFile) {
     throw new ConfigError(
       'NODE_ENV is production but no key is configured: set JWT_SECRET (at least 32 bytes), JWKS_URL or JWKS_FILE',
@@ -185,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemoData: readBoolean(env, 'SEED_DEMO_DATA', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     maxBatchSize: readInteger(env, 'MAX_BATCH_SIZE', 10_000, 1, 100_000),
+    statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 5_000, 100, 3_600_000),
     // The development secret lives beside the embedded database, under .data/.
     auth: loadAuthConfig(env, path.dirname(pgliteDataDir)),
   };

@@ -11,6 +11,8 @@ export interface RequestSettings {
   producerRoles: readonly string[];
   /** Most rows one mutation may write or delete. */
   maxBatchSize: number;
+  /** Longest one SQL statement may run, in milliseconds. */
+  statementTimeoutMs: number;
 }
 
 export interface Context {

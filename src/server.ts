@@ -22,7 +22,9 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
-  const { authenticate, notes } = setUpAuthentication(config.auth);
+  const { authenticate, notes } = setUpAuthentication(config.auth, {
+    logKeyFailure: (message, error) => logger.error(message, error),
+  });
   const database = await openDatabase(config);
   try {
     if (config.migrateOnStart) await runMigrations(database.db);
@@ -35,7 +37,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       database,
       logger,
       authenticate,
-      settings: { producerRoles: config.auth.producerRoles, maxBatchSize: config.maxBatchSize },
+      settings: {
+        producerRoles: config.auth.producerRoles,
+        maxBatchSize: config.maxBatchSize,
+        statementTimeoutMs: config.statementTimeoutMs,
+      },
     });
     const server = createServer(app);
     await listen(server, config.port, config.host);

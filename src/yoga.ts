@@ -68,7 +68,7 @@ export function createApp({ database, logger, authenticate, settings, schema = f
     logging: logWithErrorIds(logger),
     plugins: [
       useValueErrorLocations(),
-      useOperationTransaction(database),
+      useOperationTransaction(database, settings.statementTimeoutMs),
       useReadinessCheck({
         endpoint: READINESS_PATH,
         check: async ({ fetchAPI }) => {

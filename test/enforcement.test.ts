@@ -5,7 +5,9 @@
  * transaction.
  */
 import { sql } from 'drizzle-orm';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/database.ts';
+import { inRoleTransaction, OperationFinishedError } from '../src/db/role-transaction.ts';
 import { trades } from '../src/db/schema.ts';
 import { builder } from '../src/schema/builder.ts';
 import { schema } from '../src/schema/index.ts';
@@ -13,7 +15,8 @@ import type { App } from '../src/yoga.ts';
 import { producerHeaders, signToken } from './support/auth.ts';
 import { resetTables, trade, tradeInput } from './support/fixtures.ts';
 import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
-import { forEachDriver } from './support/test-database.ts';
+import { forEachDriver, openTestDatabase, testDrivers, type TestDatabase } from './support/test-database.ts';
+import { clientErrorFor } from '../src/db/errors.ts';
 
 const UPSERT = /* GraphQL */ `
   mutation ($trades: [TradeInput!]!) {
@@ -94,7 +97,7 @@ forEachDriver((database) => {
     database().statements.length = 0;
     await graphql(guarded, '{ trades { totalCount } }', {}, { authorization: `Bearer ${token}` });
     expect(database().statements[0]).toBe(
-      "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
+      "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('statement_timeout', $3, true)",
     );
     // What a row-level-security policy would read, inside the operation's transaction.
     const [seen] = await database().db.transaction(async (tx) => {
@@ -147,6 +150,60 @@ forEachDriver((database) => {
     ]);
     expect(await database().db.$count(trades)).toBe(0);
   });
+
+  it('opens no transaction for an operation that reads no table', async () => {
+    database().statements.length = 0;
+    const result = await graphql(guarded, '{ viewer { role } __typename }');
+    expect(result.data.viewer.role).toBe('api_anon');
+    expect(database().statements).toEqual([]);
+  });
+
+  it('refuses statements started after the operation ended, instead of running them outside it', async () => {
+    let leaked: Database | undefined;
+    await inRoleTransaction(
+      database().db,
+      { role: 'api_anon', claims: {}, statementTimeoutMs: 5_000 },
+      async (tx) => {
+        leaked = tx;
+        return { value: undefined, commit: true };
+      },
+    );
+    database().statements.length = 0;
+    await expect(leaked!.select().from(trades)).rejects.toThrow(OperationFinishedError);
+    await expect(leaked!.$count(trades)).rejects.toThrow(OperationFinishedError);
+    expect(database().statements).toEqual([]);
+  });
+
+  it('keeps a sibling field from querying after another made the operation fail', async () => {
+    await database()
+      .db.insert(trades)
+      .values(trade({ id: 'a' }));
+    const result = await graphql(
+      guarded,
+      `
+        {
+          sibling: trades(first: 1) {
+            totalCount
+            nodes {
+              id
+            }
+          }
+          broken: trades(first: 1, after: "not a cursor") {
+            nodes {
+              id
+            }
+          }
+        }
+      `,
+      {},
+      await producerHeaders(),
+    );
+    expect(errorsOf(result)[0]?.code).toBe('BAD_USER_INPUT');
+    // Whatever the sibling did, it did inside the operation: give it time, then check nothing ran later.
+    const seen = database().statements.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(database().statements).toHaveLength(seen);
+  });
 });
 
 describe('GraphQL checks are the same for every producer-only field', () => {
@@ -170,5 +227,58 @@ describe('GraphQL checks are the same for every producer-only field', () => {
       }
     }
     expect(scoped.sort()).toEqual(producerOnly.sort());
+  });
+});
+
+describe.runIf(testDrivers.includes('postgres'))('on postgres, under contention and slowness', () => {
+  let database: TestDatabase;
+  let app: App;
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+    app = createTestApp(database);
+  });
+  afterAll(() => database.close());
+
+  it('lets mutations that lock rows in opposite orders run side by side without deadlock', async () => {
+    const producer = await producerHeaders();
+    const crossed = (first: string, second: string) =>
+      graphql(
+        app,
+        `
+          mutation ($x: [TradeInput!]!, $y: [TradeInput!]!) {
+            x: upsertTrades(trades: $x) {
+              updatedCount
+            }
+            y: upsertTrades(trades: $y) {
+              updatedCount
+            }
+          }
+        `,
+        { x: [tradeInput(first, { amount: '1' })], y: [tradeInput(second, { amount: '2' })] },
+        producer,
+      );
+    await crossed('left', 'right');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        index % 2 ? crossed('left', 'right') : crossed('right', 'left'),
+      ),
+    );
+    expect(results.flatMap(errorsOf)).toEqual([]);
+  });
+
+  it('cancels a statement that runs past the statement timeout, with a clear error', async () => {
+    const error = await inRoleTransaction(
+      database.db,
+      { role: 'api_anon', claims: {}, statementTimeoutMs: 100 },
+      async (tx) => ({ value: await tx.execute(sql`select pg_sleep(2)`), commit: true }),
+    ).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(clientErrorFor(error)).toEqual({
+      code: 'STATEMENT_TIMEOUT',
+      message:
+        'The database stopped a statement that ran longer than the statement timeout; nothing was written',
+    });
   });
 });

@@ -102,6 +102,12 @@ forEachDriver((database) => {
       expect(none.data.latestTrades).toEqual([]);
     });
 
+    it('refuses text PostgreSQL cannot store as a bad input, not an unexpected error', async () => {
+      const result = await graphql(app, LATEST, { symbol: 'BTC\u0000USD' });
+      expect(errorsOf(result)[0]?.code).toBe('BAD_USER_INPUT');
+      expect(errorsOf(result)[0]?.message).toMatch(/invalid byte sequence/);
+    });
+
     it('maps the SQL side to isBuy', async () => {
       const result = await graphql(app, LATEST, { symbol: 'ETH/USD' });
       expect(result.data.latestTrades.map((row: { isBuy: boolean }) => row.isBuy)).toEqual([true, false]);

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from 'graphql-yoga';
 import type { App } from '../src/yoga.ts';
 import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
@@ -100,5 +101,48 @@ describe('when the database goes away', () => {
     const response = await app.fetch('http://folioql.test/healthz');
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: 'unavailable', database: 'pglite' });
+  });
+});
+
+describe('error logs', () => {
+  let database: TestDatabase;
+  let app: App;
+  const logged: { level: string; args: unknown[] }[] = [];
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    const record =
+      (level: string) =>
+      (...args: unknown[]) =>
+        void logged.push({ level, args });
+    const logger = {
+      debug: record('debug'),
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+    };
+    app = createTestApp(database, { logger });
+  });
+  afterAll(() => database.close());
+
+  it("name the database's reason beside the error id", async () => {
+    await database.db.execute(sql`alter table trades rename to trades_elsewhere`);
+    onTestFinished(() =>
+      database.db.execute(sql`alter table trades_elsewhere rename to trades`).then(() => undefined),
+    );
+    const result = await graphql(app, '{ latestTrades { id } }');
+    const errorId = result.errors?.[0]?.extensions?.errorId as string;
+    const errors = logged.filter((entry) => entry.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0]!.args[0])).toBe(
+      `Error id ${errorId}: PostgreSQL 42P01: relation "trades" does not exist`,
+    );
+  });
+
+  it('keep database errors already answered to the client out of the error level', async () => {
+    logged.length = 0;
+    const result = await graphql(app, '{ latestTrades(symbol: "a\\u0000b") { id } }');
+    expect(errorsOf(result)[0]?.code).toBe('BAD_USER_INPUT');
+    expect(logged.filter((entry) => entry.level === 'error')).toEqual([]);
+    expect(logged.filter((entry) => entry.level === 'debug')).not.toEqual([]);
   });
 });

@@ -41,7 +41,8 @@ export function openPostgres({ url, poolMax = 10, logger }: PostgresOptions): Da
     driver: 'postgres',
     db: drizzlePostgres({ client, logger }),
     async ping() {
-      await client`select 1`;
+      // Unprepared, like every drizzle query: no named statements for PgBouncer to lose.
+      await client.unsafe('select 1');
     },
     async close() {
       await client.end({ timeout: 5 });

@@ -25,6 +25,12 @@ export function postgresErrorOf(error: unknown): PostgresErrorFields | undefined
   return undefined;
 }
 
+const transactionConflict = {
+  code: 'TRANSACTION_CONFLICT',
+  message:
+    'The operation collided with a concurrent one and was rolled back, several times; nothing was written. Retrying it is safe',
+};
+
 const withDetail = ({ message, detail }: PostgresErrorFields) =>
   detail ? `${message} (${detail})` : message;
 
@@ -40,6 +46,20 @@ const clientErrors: Record<string, (error: PostgresErrorFields) => { code: strin
   '22001': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
   '23502': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
   '23514': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
+  // A NUL or otherwise unstorable character in text.
+  '22021': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
+  '22P05': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
+  // Deadlock, serialization failure, lock not available: nothing was written
+  // (the server already retried); the client may retry too.
+  '40P01': () => transactionConflict,
+  '40001': () => transactionConflict,
+  '55P03': () => transactionConflict,
+  // query_canceled: statement_timeout (or an administrator) stopped it.
+  '57014': () => ({
+    code: 'STATEMENT_TIMEOUT',
+    message:
+      'The database stopped a statement that ran longer than the statement timeout; nothing was written',
+  }),
   // in_failed_sql_transaction: an earlier statement of the same operation failed.
   '25P02': () => ({
     code: 'OPERATION_ABORTED',

@@ -10,9 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createGraphQLError, maskError, type YogaLogger } from 'graphql-yoga';
-import { clientErrorFor } from '../db/errors.ts';
+import { clientErrorFor, postgresErrorOf } from '../db/errors.ts';
 
 const errorIds = new WeakMap<object, string>();
+/** Database errors answered with a client error: routine, so logged at debug level only. */
+const answeredErrors = new WeakSet<object>();
 
 export function maskUnexpectedError(error: unknown, message: string, isDev?: boolean): Error {
   const masked = maskError(error, message, isDev);
@@ -20,6 +22,7 @@ export function maskUnexpectedError(error: unknown, message: string, isDev?: boo
   const { nodes, source, positions, path, extensions } = masked as ReturnType<typeof createGraphQLError>;
   const clientError = clientErrorFor(error);
   if (clientError) {
+    if (typeof error === 'object' && error !== null) answeredErrors.add(error);
     return createGraphQLError(clientError.message, {
       nodes,
       source,
@@ -53,8 +56,14 @@ export function logWithErrorIds(logger: YogaLogger): YogaLogger {
       if (typeof first !== 'object' || first === null) return logger.error(...args);
       if (logged.has(first)) return;
       logged.add(first);
+      if (answeredErrors.has(first)) return logger.debug(...args);
       const errorId = errorIds.get(first);
-      if (errorId) logger.error(`Error id ${errorId}:`, ...args);
+      // The driver's error is the cause of drizzle's, which yoga does not print.
+      const cause = postgresErrorOf(first);
+      const reason = cause
+        ? ` PostgreSQL ${cause.code}: ${cause.message}${cause.detail ? ` (${cause.detail})` : ''}`
+        : '';
+      if (errorId) logger.error(`Error id ${errorId}:${reason}`, ...args);
       else logger.error(...args);
     },
   };

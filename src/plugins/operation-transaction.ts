@@ -1,57 +1,84 @@
 /**
- * Runs each GraphQL operation's database work in one transaction, under the
- * caller's PostgreSQL role, with the token's claims where row-level-security
- * policies read them (the names PostgREST uses). So GRANTs hold even if a
- * resolver forgets a check, and an operation keeps all of its writes or none.
+ * Runs each GraphQL operation in one database transaction under the caller's
+ * role (db/role-transaction.ts). So GRANTs hold even if a resolver forgets a
+ * check, and an operation keeps all of its writes or none.
  *
- * The role and claims are transaction-local (set_config(…, true)): nothing
- * outlives the transaction on the connection, which keeps the server safe
- * behind PgBouncer in transaction mode.
+ * This is the one place a request gets its database handle: `ctx.db` is the
+ * operation's transaction, and nothing else.
  */
-import { sql } from 'drizzle-orm';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getOperationAST, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import type { DatabaseConnection } from '../db/database.ts';
+import { postgresErrorOf } from '../db/errors.ts';
+import { inRoleTransaction } from '../db/role-transaction.ts';
 
-/** Introspection (GraphiQL's schema download) reads no table: no transaction for it. */
-function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
-  return operation.selectionSet.selections.every(
-    (selection) => selection.kind === 'Field' && selection.name.value.startsWith('__'),
+/** Root fields that read no table: an operation of only these needs no transaction. */
+const NO_DATABASE_FIELDS = new Set(['viewer', '__typename', '__schema', '__type']);
+
+/** Deadlock and serialization failure: the database gave up on the transaction, and trying again is safe. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 3;
+
+function needsDatabase(operation: OperationDefinitionNode): boolean {
+  return operation.selectionSet.selections.some(
+    (selection) => selection.kind !== 'Field' || !NO_DATABASE_FIELDS.has(selection.name.value),
   );
 }
 
-export function useOperationTransaction(database: DatabaseConnection): Plugin<Context> {
+function isRetryable(failure: unknown): boolean {
+  const code = postgresErrorOf(failure)?.code;
+  return code !== undefined && RETRYABLE_SQLSTATES.has(code);
+}
+
+export function useOperationTransaction(
+  database: DatabaseConnection,
+  statementTimeoutMs: number,
+): Plugin<Context> {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const operation = getOperationAST(args.document, args.operationName);
-      if (!operation || isIntrospectionOnly(operation)) return;
+      if (!operation || !needsDatabase(operation)) return;
       const isMutation = operation.operation === 'mutation';
+
       setExecuteFn(async (executionArgs) => {
         const context = executionArgs.contextValue as Context;
-        const { role, claims } = context.viewer;
         const outside = context.db;
-        let result: ExecutionResult | undefined;
+        const { role, claims } = context.viewer;
+        const attempt = () =>
+          inRoleTransaction(
+            database.db,
+            { role, claims, statementTimeoutMs, writes: isMutation },
+            async (tx) => {
+              context.db = tx;
+              const result = (await executeFn(executionArgs)) as ExecutionResult;
+              // An operation with an error keeps none of its writes.
+              return { value: result, commit: !result.errors?.length };
+            },
+          );
+
         try {
-          await database.db.transaction(async (tx) => {
-            await tx.execute(
-              sql`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`,
-            );
-            context.db = tx;
-            result = (await executeFn(executionArgs)) as ExecutionResult;
-            // An operation with an error keeps none of its writes.
-            if (result.errors?.length) tx.rollback();
-          });
-        } catch (error) {
-          // The errors are in the result already; the transaction was rolled back.
-          // A rolled-back mutation's data would describe writes that did not happen.
-          if (result?.errors?.length) return isMutation ? { ...result, data: null } : result;
-          // The role could not be set, or COMMIT failed: nothing was written.
-          throw error;
+          for (let attemptNumber = 1; ; attemptNumber++) {
+            const last = attemptNumber === MAX_ATTEMPTS;
+            let result: ExecutionResult;
+            try {
+              result = await attempt();
+            } catch (error) {
+              if (last || !isRetryable(error)) throw error;
+              await sleep(Math.random() * 20 * attemptNumber);
+              continue;
+            }
+            if (!last && result.errors?.some(isRetryable)) {
+              await sleep(Math.random() * 20 * attemptNumber);
+              continue;
+            }
+            // A rolled-back mutation's data would describe writes that did not happen.
+            return isMutation && result.errors?.length ? { ...result, data: null } : result;
+          }
         } finally {
           context.db = outside;
         }
-        return result!;
       });
     },
   };

@@ -7,7 +7,11 @@ import type { DatabaseConnection } from '../../src/db/database.ts';
 import { createApp, type App, type AppOptions } from '../../src/yoga.ts';
 import { testAuthenticator } from './auth.ts';
 
-export const TEST_SETTINGS = { producerRoles: ['api_data_producer'], maxBatchSize: 10_000 };
+export const TEST_SETTINGS = {
+  producerRoles: ['api_data_producer'],
+  maxBatchSize: 10_000,
+  statementTimeoutMs: 5_000,
+};
 
 export function createTestApp(database: DatabaseConnection, options: Partial<AppOptions> = {}): App {
   return createApp({

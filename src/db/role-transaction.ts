@@ -1,0 +1,97 @@
+/**
+ * One transaction under a caller's role: the only way request code reaches
+ * the database.
+ *
+ * Its first statement switches the role, hands over the token's claims where
+ * row-level-security policies read them (request.jwt.claims, PostgREST's
+ * name), takes the write lock for writing operations, and sets the statement
+ * timeout, all transaction-local
+ * (set_config(…, true)): nothing outlives the transaction on the connection,
+ * which keeps the server safe behind PgBouncer in transaction mode.
+ */
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'drizzle-orm/logger';
+import type { Database } from './database.ts';
+
+export interface RoleSession {
+  role: string;
+  claims: Record<string, unknown>;
+  /** Longest a statement may run; 0 for no limit. */
+  statementTimeoutMs: number;
+  /**
+   * Wait for, then hold until the end, the one write lock: writing
+   * transactions then run one at a time and can never deadlock one another,
+   * whatever order their statements lock rows in. Reads never wait for it.
+   */
+  writes?: boolean;
+}
+
+/** Arbitrary, fixed: the transaction-scoped advisory lock writing operations take. */
+const WRITE_LOCK_KEY = 7_215_304_120;
+
+export class OperationFinishedError extends Error {
+  override name = 'OperationFinishedError';
+  constructor() {
+    super("A statement was started after its operation's transaction had ended; it was not sent");
+  }
+}
+
+/**
+ * Refuses statements on `tx` once `close()` is called. Work that outlives the
+ * operation (a resolver still running after a sibling failed the operation)
+ * must not reach the connection: after the transaction ends, postgres.js
+ * would run it outside any transaction, as the login role.
+ */
+function guardAfterClose(tx: Database): { close(): void } {
+  // drizzle logs every statement just before sending it, through the
+  // session's logger, so this is where a late one can be stopped.
+  const session = (tx as unknown as { session: { logger: Logger } }).session;
+  const inner = session.logger;
+  let closed = false;
+  session.logger = {
+    logQuery(query, params) {
+      if (closed) throw new OperationFinishedError();
+      inner.logQuery(query, params);
+    },
+  };
+  return {
+    close() {
+      closed = true;
+    },
+  };
+}
+
+/**
+ * Runs `work` in a transaction as `session.role`. The work says whether to
+ * commit; with `commit: false` everything it wrote is rolled back and its
+ * value still returned. Throws if the transaction could not start or commit.
+ */
+export async function inRoleTransaction<T>(
+  db: Database,
+  session: RoleSession,
+  work: (tx: Database) => Promise<{ value: T; commit: boolean }>,
+): Promise<T> {
+  let outcome: { value: T; commit: boolean } | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      const guard = guardAfterClose(tx);
+      try {
+        // One statement, one round trip. The statement timeout is set last, so
+        // it does not cut short the wait for the write lock.
+        await tx.execute(
+          sql`select set_config('role', ${session.role}, true), set_config('request.jwt.claims', ${JSON.stringify(session.claims)}, true)${session.writes ? sql`, pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : sql``}, set_config('statement_timeout', ${String(session.statementTimeoutMs)}, true)`,
+        );
+        outcome = await work(tx);
+      } finally {
+        guard.close();
+      }
+      if (!outcome.commit) tx.rollback();
+    });
+  } catch (error) {
+    // Rolled back as the work asked (drivers report that, or the statement
+    // error that made the work fail, by throwing).
+    if (outcome && !outcome.commit) return outcome.value;
+    throw error;
+  }
+  return outcome!.value;
+}
