@@ -76,6 +76,15 @@ forEachDriver((database) => {
       expect(errorsOf(trades)[0]?.code).toBe('FORBIDDEN');
     });
 
+    it('an expiry beyond what a date can show, reported as none', async () => {
+      const token = await signToken({
+        role: 'api_data_producer',
+        aud: TEST_AUDIENCE,
+        exp: 9_000_000_000_000,
+      });
+      expect((await graphql(app, VIEWER, {}, asBearer(token))).data.viewer.expiresAt).toBeNull();
+    });
+
     it('clock skew within the tolerance (30 s)', async () => {
       const token = await signToken({
         role: 'api_data_producer',

@@ -2,7 +2,7 @@
  * Real PostgreSQL errors, from both drivers, turned into errors a client can act on.
  */
 import { sql } from 'drizzle-orm';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import { clientErrorFor } from '../src/db/errors.ts';
 import { checkRoles } from '../src/db/roles.ts';
 import { trades } from '../src/db/schema.ts';
@@ -78,6 +78,22 @@ forEachDriver((database) => {
     );
     await expect(checkRoles(database().db, ['postgres'])).rejects.toThrow(
       'role "postgres" is a superuser or bypasses row-level security; tokens must not be able to name it',
+    );
+  });
+
+  it('refuses roles that would not be bound by the grants', async () => {
+    const { db } = database();
+    // Roles are cluster-wide: made for this test, dropped after it.
+    await db.execute(
+      sql.raw(`do $$ begin
+      if not exists (select from pg_roles where rolname = 'api_writes_all') then create role api_writes_all nologin; end if;
+      exception when duplicate_object then null; end $$`),
+    );
+    await db.execute(sql.raw('grant pg_write_all_data to api_writes_all'));
+    await db.execute(sql.raw('grant api_writes_all to current_user'));
+    onTestFinished(() => db.execute(sql.raw('drop role if exists api_writes_all')).then(() => undefined));
+    await expect(checkRoles(db, ['api_writes_all'])).rejects.toThrow(
+      'role "api_writes_all" is a member of pg_write_all_data, so grants would not bind it',
     );
   });
 });

@@ -74,6 +74,30 @@ describe('JWKS_FILE', () => {
     );
   });
 
+  it('stops trusting a key removed from the file, without a restart', async () => {
+    const revoking = path.join(dir, 'revoking.json');
+    writeFileSync(revoking, JSON.stringify({ keys: [keys[0]!.jwk, keys[1]!.jwk] }));
+    const authenticate = authenticatorFor({ JWKS_FILE: revoking });
+    const token = await sign(keys[0]!);
+    expect((await authenticate(`Bearer ${token}`)).role).toBe('api_data_producer');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(revoking, JSON.stringify({ keys: [keys[1]!.jwk] }));
+    await expect(authenticate(`Bearer ${token}`)).rejects.toThrow('Invalid bearer token');
+  });
+
+  it('tries each key when several fit a token without a key id', async () => {
+    const noKid = await Promise.all([makeKey('ES256', 'x'), makeKey('ES256', 'y')]);
+    const file2 = path.join(dir, 'no-kid.json');
+    writeFileSync(file2, JSON.stringify({ keys: noKid.map(({ jwk: { kid: _kid, ...jwk } }) => jwk) }));
+    const authenticate = authenticatorFor({ JWKS_FILE: file2 });
+    for (const key of noKid) {
+      const token = await new SignJWT({ role: 'api_data_producer' })
+        .setProtectedHeader({ alg: 'ES256' })
+        .sign(key.privateKey);
+      expect((await authenticate(`Bearer ${token}`)).role).toBe('api_data_producer');
+    }
+  });
+
   it('picks up a key added to the file, without a restart', async () => {
     const rotating = path.join(dir, 'rotating.json');
     writeFileSync(rotating, JSON.stringify({ keys: [keys[0]!.jwk] }));
@@ -117,5 +141,21 @@ describe('JWKS_URL', () => {
     served = [second.jwk];
     expect((await authenticate(`Bearer ${await sign(second)}`)).role).toBe('api_data_producer');
     expect(fetches).toBe(2);
+  });
+
+  it('answers 503, not "invalid token", while the key set cannot be fetched, and logs why', async () => {
+    const logged: string[] = [];
+    const auth = testAuthConfig({ JWT_SECRET: '', JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    const authenticate = createAuthenticator(auth, loadVerificationKeys(auth, undefined), (message) => {
+      logged.push(message);
+    });
+    const key = await makeKey('ES256', 'k');
+    const failure = await authenticate(`Bearer ${await sign(key)}`).catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      message:
+        'The token could not be checked: the keys to check it with are unavailable. Try again shortly.',
+      extensions: { code: 'AUTHENTICATION_UNAVAILABLE', http: { status: 503 } },
+    });
+    expect(logged).toEqual(['The key set for verifying tokens is unavailable']);
   });
 });

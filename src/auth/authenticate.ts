@@ -43,6 +43,28 @@ export function unauthenticated(
   });
 }
 
+/** The key set itself could not be had: the token may be fine, so this is no 401. */
+function keysUnavailable(): GraphQLError {
+  return new GraphQLError(
+    'The token could not be checked: the keys to check it with are unavailable. Try again shortly.',
+    {
+      extensions: { code: 'AUTHENTICATION_UNAVAILABLE', http: { status: 503 } },
+    },
+  );
+}
+
+/** Failures that mean the token is not acceptable, as opposed to the server being unable to check it. */
+const TOKEN_FAILURES = [
+  errors.JWTExpired,
+  errors.JWTClaimValidationFailed,
+  errors.JWTInvalid,
+  errors.JWSInvalid,
+  errors.JWSSignatureVerificationFailed,
+  errors.JOSEAlgNotAllowed,
+  errors.JOSENotSupported,
+  errors.JWKSNoMatchingKey,
+];
+
 function describeVerificationFailure(error: unknown): string {
   if (error instanceof errors.JWTExpired) {
     return error.claim === 'iat' ? 'the token is too old' : 'the token has expired';
@@ -65,7 +87,6 @@ function describeVerificationFailure(error: unknown): string {
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not match';
   if (error instanceof errors.JWKSNoMatchingKey) return 'no configured key matches the token';
-  if (error instanceof errors.JWKSTimeout) return 'the key set could not be fetched in time';
   return 'the token is malformed';
 }
 
@@ -78,13 +99,46 @@ function readClaim(payload: JWTPayload, path: string[]): unknown {
   return value;
 }
 
-export function createAuthenticator(auth: AuthConfig, keys: VerificationKeys): Authenticate {
+/** Where a failure to fetch or read the key set is reported; the client only learns it was unavailable. */
+export type KeyFailureLogger = (message: string, error: unknown) => void;
+
+export function createAuthenticator(
+  auth: AuthConfig,
+  keys: VerificationKeys,
+  logKeyFailure: KeyFailureLogger = () => {},
+): Authenticate {
+  const options = () => ({
+    algorithms: keys.algorithms(),
+    audience: auth.audience,
+    issuer: auth.issuer,
+    clockTolerance: auth.clockToleranceSeconds,
+  });
+
+  const verify = async (token: string): Promise<JWTPayload> => {
+    try {
+      return (await jwtVerify(token, keys.getKey, options())).payload;
+    } catch (error) {
+      // Several keys fit the token's header (no kid): try each, as jose advises.
+      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+      for await (const key of error) {
+        try {
+          return (await jwtVerify(token, key, options())).payload;
+        } catch (attempt) {
+          if (!(attempt instanceof errors.JWSSignatureVerificationFailed)) throw attempt;
+        }
+      }
+      throw new errors.JWSSignatureVerificationFailed();
+    }
+  };
+
   const viewerFor = (role: string, claims: JWTPayload): Viewer => ({
     role,
     isProducer: auth.producerRoles.includes(role),
     claims,
     subject: claims.sub,
-    expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000,
+    // An exp beyond what a date can show is as good as none.
+    expiresAt:
+      claims.exp === undefined || claims.exp * 1000 > 8_640_000_000_000_000 ? undefined : claims.exp * 1000,
   });
   const anonymous = viewerFor(auth.anonymousRole, { role: auth.anonymousRole });
 
@@ -97,14 +151,12 @@ export function createAuthenticator(auth: AuthConfig, keys: VerificationKeys): A
 
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys.getKey, {
-        algorithms: keys.algorithms(),
-        audience: auth.audience,
-        issuer: auth.issuer,
-        clockTolerance: auth.clockToleranceSeconds,
-      }));
+      payload = await verify(token);
     } catch (error) {
-      throw unauthenticated(describeVerificationFailure(error));
+      if (TOKEN_FAILURES.some((kind) => error instanceof kind))
+        throw unauthenticated(describeVerificationFailure(error));
+      logKeyFailure('The key set for verifying tokens is unavailable', error);
+      throw keysUnavailable();
     }
     // jose checks a future iat only with maxTokenAge; a token from the future is as suspect as an expired one.
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + auth.clockToleranceSeconds) {

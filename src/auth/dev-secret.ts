@@ -6,11 +6,21 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AuthConfig } from '../config.ts';
+import { ConfigError, type AuthConfig } from '../config.ts';
+
+function readSecret(file: string): string {
+  const secret = readFileSync(file, 'utf8').trim();
+  if (Buffer.byteLength(secret) < 32) {
+    throw new ConfigError(
+      `The development secret in ${file} is shorter than 32 bytes; delete the file to make a new one`,
+    );
+  }
+  return secret;
+}
 
 export function readOrCreateDevSecret(file: string): { secret: string; created: boolean } {
   try {
-    return { secret: readFileSync(file, 'utf8').trim(), created: false };
+    return { secret: readSecret(file), created: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -21,7 +31,7 @@ export function readOrCreateDevSecret(file: string): { secret: string; created: 
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return { secret: readFileSync(file, 'utf8').trim(), created: false };
+    return { secret: readSecret(file), created: false };
   }
   return { secret, created: true };
 }

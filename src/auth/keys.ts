@@ -53,32 +53,29 @@ function algorithmsOfKey(jwk: JWK): string[] {
 
 type KeySet = (header: JWSHeaderParameters, token: FlattenedJWSInput) => ReturnType<JWTVerifyGetKey>;
 
-/** A key file, read again when a token names a key it does not have and the file has changed. */
+/**
+ * A key file, read again whenever it has changed: a key added is trusted at
+ * once, and a key removed (say, a compromised one) is refused at once.
+ */
 function fileKeySet(file: string): { keySet: KeySet; algorithms: () => string[] } {
-  let loaded: { mtimeMs: number; keys: JSONWebKeySet; keySet: ReturnType<typeof createLocalJWKSet> };
-  const load = () => {
+  let loaded:
+    { mtimeMs: number; keys: JSONWebKeySet; keySet: ReturnType<typeof createLocalJWKSet> } | undefined;
+  const current = () => {
     const mtimeMs = statSync(file).mtimeMs;
-    let keys: JSONWebKeySet;
-    try {
-      keys = JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
-      loaded = { mtimeMs, keys, keySet: createLocalJWKSet(keys) };
-    } catch (error) {
-      throw new ConfigError(`JWKS_FILE ${file} is not a JSON Web Key Set: ${(error as Error).message}`);
-    }
-  };
-  load();
-  return {
-    algorithms: () => [...new Set(loaded.keys.keys.flatMap(algorithmsOfKey))],
-    keySet: async (header, token) => {
+    if (loaded?.mtimeMs !== mtimeMs) {
       try {
-        return await loaded.keySet(header, token);
+        const keys = JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
+        loaded = { mtimeMs, keys, keySet: createLocalJWKSet(keys) };
       } catch (error) {
-        if (!(error instanceof errors.JWKSNoMatchingKey) || statSync(file).mtimeMs === loaded.mtimeMs)
-          throw error;
-        load();
-        return loaded.keySet(header, token);
+        throw new ConfigError(`JWKS_FILE ${file} is not a JSON Web Key Set: ${(error as Error).message}`);
       }
-    },
+    }
+    return loaded;
+  };
+  current();
+  return {
+    algorithms: () => [...new Set(current().keys.keys.flatMap(algorithmsOfKey))],
+    keySet: (header, token) => current().keySet(header, token),
   };
 }
 

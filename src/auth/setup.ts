@@ -3,7 +3,7 @@
  * the person starting the server about tokens.
  */
 import type { AuthConfig } from '../config.ts';
-import { createAuthenticator, type Authenticate } from './authenticate.ts';
+import { createAuthenticator, type Authenticate, type KeyFailureLogger } from './authenticate.ts';
 import { resolveHmacSecret } from './dev-secret.ts';
 import { loadVerificationKeys, type KeyOptions } from './keys.ts';
 
@@ -13,9 +13,12 @@ export interface Authentication {
   notes: string[];
 }
 
-export function setUpAuthentication(auth: AuthConfig, options: KeyOptions = {}): Authentication {
+export function setUpAuthentication(
+  auth: AuthConfig,
+  { logKeyFailure, ...keyOptions }: KeyOptions & { logKeyFailure?: KeyFailureLogger } = {},
+): Authentication {
   const { secret, usingDevSecret, createdDevSecret } = resolveHmacSecret(auth);
-  const keys = loadVerificationKeys(auth, secret, options);
+  const keys = loadVerificationKeys(auth, secret, keyOptions);
   const notes: string[] = [];
   if (usingDevSecret) {
     notes.push(
@@ -24,5 +27,5 @@ export function setUpAuthentication(auth: AuthConfig, options: KeyOptions = {}):
     );
   }
   notes.push(`Tokens accepted with ${keys.algorithms().join(', ') || 'no algorithm (no keys)'}.`);
-  return { authenticate: createAuthenticator(auth, keys), notes };
+  return { authenticate: createAuthenticator(auth, keys, logKeyFailure), notes };
 }

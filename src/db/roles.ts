@@ -1,7 +1,8 @@
 /**
  * Checks, before serving, that every role a token may name can be used
  * safely: it exists, the login role may switch to it, and it cannot bypass
- * grants or row-level security.
+ * grants or row-level security (superuser, BYPASSRLS, owner of the tables,
+ * or member of pg_write_all_data).
  */
 import { sql } from 'drizzle-orm';
 import { ConfigError } from '../config.ts';
@@ -12,6 +13,12 @@ export async function checkRoles(db: Database, roles: readonly string[]): Promis
     .select({
       name: sql<string>`rolname`,
       privileged: sql<boolean>`rolsuper or rolbypassrls`,
+      owner: sql<boolean>`exists (
+        select from pg_tables t
+        where t.schemaname = current_schema() and t.tablename in ('trades', 'portfolio_history')
+          and pg_has_role(pg_roles.oid, (select o.oid from pg_roles o where o.rolname = t.tableowner), 'MEMBER'))`,
+      writesAll: sql<boolean>`exists (
+        select from pg_roles w where w.rolname = 'pg_write_all_data' and pg_has_role(pg_roles.oid, w.oid, 'MEMBER'))`,
       usable: sql<boolean>`pg_has_role(current_user, oid, 'MEMBER')`,
       loginRole: sql<string>`current_user`,
     })
@@ -27,6 +34,12 @@ export async function checkRoles(db: Database, roles: readonly string[]): Promis
       problems.push(
         `role "${role}" is a superuser or bypasses row-level security; tokens must not be able to name it`,
       );
+    } else if (row.owner) {
+      problems.push(
+        `role "${role}" owns the tables (or is a member of their owner), so grants would not bind it`,
+      );
+    } else if (row.writesAll) {
+      problems.push(`role "${role}" is a member of pg_write_all_data, so grants would not bind it`);
     } else if (!row.usable) {
       problems.push(
         `the login role "${row.loginRole}" cannot switch to "${role}": GRANT ${role} TO ${row.loginRole}`,
