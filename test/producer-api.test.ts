@@ -216,6 +216,13 @@ forEachDriver((database) => {
       );
     });
 
+    it('a timestamp beyond the range of a date, which no reader could show', async () => {
+      await expectNothingWritten(
+        { trades: [tradeInput('far', { timestamp: 8_700_000_000_000_000 })] },
+        'Argument "trades" of Mutation.upsertTrades: trades[0].timestamp is 8700000000000000; stored instants must be within ±8640000000000000 ms',
+      );
+    });
+
     it('an empty symbol', async () => {
       await expectNothingWritten(
         { trades: [tradeInput('a', { symbol: '' })] },
@@ -404,6 +411,18 @@ forEachDriver((database) => {
       expect(updatedAt).toBeLessThanOrEqual(Date.now());
     });
 
+    it('counts a point sent again as unchanged, even without updatedAt', async () => {
+      const counts =
+        'mutation($points: [PortfolioHistoryInput!]!) { upsertPortfolioHistory(points: $points) { insertedCount updatedCount unchangedCount } }';
+      await graphql(app, counts, { points: [week({ updatedAt: undefined })] }, producer);
+      const again = await graphql(app, counts, { points: [week({ updatedAt: undefined })] }, producer);
+      expect(again.data.upsertPortfolioHistory).toEqual({
+        insertedCount: 0,
+        updatedCount: 0,
+        unchangedCount: 1,
+      });
+    });
+
     it('refuses the same point twice, writing nothing', async () => {
       const result = await graphql(
         app,
@@ -480,6 +499,14 @@ forEachDriver((database) => {
         producer,
       );
       expect(enough.data.deletePortfolioHistory.deletedCount).toBe(4);
+    });
+
+    it('takes long in lists as one parameter each', async () => {
+      const timestamps = Array.from({ length: 1000 }, (_, index) => 1700000000000 + index * 604_800_000);
+      const where = { or: Array.from({ length: 80 }, () => ({ timestamp: { in: timestamps } })) };
+      database().statements.length = 0;
+      const result = await graphql(app, DELETE, { where, atMost: 10 }, producer);
+      expect(result.data.deletePortfolioHistory.deletedCount).toBe(4);
     });
 
     it('combines conditions with and / or', async () => {

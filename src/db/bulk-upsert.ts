@@ -11,7 +11,7 @@
  * stay exact. Rows whose values would not change are left alone: not
  * rewritten, and counted as unchanged.
  */
-import { getTableColumns, sql, type InferSelectModel, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type InferSelectModel, type SQLChunk } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from './database.ts';
 
@@ -30,82 +30,86 @@ function asText(value: Value): string | null {
   return String(value);
 }
 
-/**
- * @param columns the table's property names to write, in any order
- * @param key the property names of the conflict target (a unique constraint)
- * @param rows rows to write, sorted by `key`: concurrent batches then lock rows in one order and cannot deadlock
- * @param returning 'rows' also returns the rows written (inserted or updated) as stored; 'counts' does not
- */
+/** A row's conflict key as one string, to match rows written with rows sent. */
+function keyOf(row: Record<string, unknown>, key: readonly string[]): string {
+  return JSON.stringify(key.map((name) => asText(row[name] as Value)));
+}
+
+export interface UpsertOptions<Row> {
+  /** The table's property names to write. */
+  columns: readonly (keyof Row & string)[];
+  /** The property names of the conflict target (a unique constraint). */
+  key: readonly (keyof Row & string)[];
+  /** Columns that do not make a row "changed" on their own (e.g. a write time). */
+  ignoreInChangeCheck?: readonly (keyof Row & string)[];
+  /** No two rows with one key: the caller checks, with an error that names them. */
+  rows: readonly Row[];
+  /** 'rows' also returns every row sent, as now stored, in the order sent; 'counts' does not. */
+  returning: 'rows' | 'counts';
+}
+
 export async function bulkUpsert<Table extends PgTable, Row extends Record<string, Value>>(
   db: Database,
   table: Table,
-  {
-    columns,
-    key,
-    rows,
-    returning,
-  }: {
-    columns: readonly (keyof Row & string)[];
-    key: readonly (keyof Row & string)[];
-    rows: readonly Row[];
-    returning: 'rows' | 'counts';
-  },
-): Promise<{ counts: UpsertCounts; written: Map<string, InferSelectModel<Table>> }> {
+  { columns, key, ignoreInChangeCheck = [], rows, returning }: UpsertOptions<Row>,
+): Promise<{ counts: UpsertCounts; rows: InferSelectModel<Table>[] }> {
   const tableColumns = getTableColumns(table) as Record<string, PgColumn>;
   const column = (name: string) => {
     const found = tableColumns[name];
     if (!found) throw new Error(`${name} is not a column of this table`);
     return found;
   };
+  const list = (items: SQLChunk[]) => sql.join(items, sql`, `);
 
-  const aliases = columns.map((name) => sql.identifier(column(name).name));
-  const arrays = columns.map((name) => sql`${sql.param(rows.map((row) => asText(row[name])))}::text[]`);
-  const input = sql`unnest(${sql.join(arrays, sql`, `)}) as input(${sql.join(aliases, sql`, `)})`;
-  const selection = Object.fromEntries(
-    columns.map((name) => {
-      const { name: sqlName } = column(name);
-      return [name, sql`input.${sql.identifier(sqlName)}::${sql.raw(column(name).getSQLType())}`.as(sqlName)];
-    }),
-  );
+  /** `unnest(…) AS input(…)` over the given columns of the given rows, each value as text. */
+  const unnestInput = (names: readonly string[], from: readonly Row[]) =>
+    sql`unnest(${list(names.map((name) => sql`${sql.param(from.map((row) => asText(row[name])))}::text[]`))}) as input(${list(names.map((name) => sql.identifier(column(name).name)))})`;
+  /** `input.c::type`: PostgreSQL parses the text into the column's type. */
+  const typed = (name: string) =>
+    sql`input.${sql.identifier(column(name).name)}::${sql.raw(column(name).getSQLType())}`;
 
+  // One lock order for every batch: overlapping concurrent batches cannot deadlock.
+  const sorted = [...rows].sort((a, b) => {
+    const [x, y] = [keyOf(a, key), keyOf(b, key)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  const selection = Object.fromEntries(columns.map((name) => [name, typed(name).as(column(name).name)]));
   const updated = columns.filter((name) => !key.includes(name));
+  const compared = updated.filter((name) => !ignoreInChangeCheck.includes(name));
   const excluded = (name: string) => sql`excluded.${sql.identifier(column(name).name)}`;
-  const list = (items: SQL[]) => sql.join(items, sql`, `);
 
-  const writtenRows = await db
+  const writtenRows = (await db
     .insert(table)
-    .select((qb) => qb.select(selection).from(input) as never)
+    .select((qb) => qb.select(selection).from(unnestInput(columns, sorted)) as never)
     .onConflictDoUpdate({
       target: key.map(column),
       set: Object.fromEntries(updated.map((name) => [name, excluded(name)])) as never,
-      setWhere: sql`(${list(updated.map((name) => sql`${column(name)}`))}) is distinct from (${list(updated.map(excluded))})`,
+      setWhere: sql`(${list(compared.map((name) => sql`${column(name)}`))}) is distinct from (${list(compared.map(excluded))})`,
     })
     // xmax is 0 on a row version no transaction has updated: a fresh insert.
     .returning({
       ...(returning === 'rows' ? tableColumns : {}),
       inserted: sql<boolean>`(xmax = 0)`,
-    } as never);
+    } as never)) as unknown as ({ inserted: boolean } & Record<string, unknown>)[];
 
-  const written = new Map<string, InferSelectModel<Table>>();
-  let inserted = 0;
-  for (const { inserted: isInsert, ...row } of writtenRows as unknown as ({ inserted: boolean } & Record<
-    string,
-    unknown
-  >)[]) {
-    if (isInsert) inserted++;
-    if (returning === 'rows') written.set(keyOf(row, key), row as InferSelectModel<Table>);
-  }
-  return {
-    counts: {
-      inserted,
-      updated: (writtenRows as unknown[]).length - inserted,
-      unchanged: rows.length - (writtenRows as unknown[]).length,
-    },
-    written,
+  const inserted = writtenRows.filter((row) => row.inserted).length;
+  const counts = {
+    inserted,
+    updated: writtenRows.length - inserted,
+    unchanged: rows.length - writtenRows.length,
   };
-}
+  if (returning === 'counts') return { counts, rows: [] };
 
-/** A row's conflict key as one string, to match rows written with rows sent. */
-export function keyOf(row: Record<string, unknown>, key: readonly string[]): string {
-  return JSON.stringify(key.map((name) => row[name] ?? null));
+  const stored = new Map(writtenRows.map(({ inserted: _, ...row }) => [keyOf(row, key), row]));
+  const unchanged = sorted.filter((row) => !stored.has(keyOf(row, key)));
+  if (unchanged.length > 0) {
+    const existing = await db
+      .select()
+      .from(table as PgTable)
+      .where(
+        sql`(${list(key.map((name) => sql`${column(name)}`))}) in (select ${list(key.map(typed))} from ${unnestInput(key, unchanged)})`,
+      );
+    for (const row of existing) stored.set(keyOf(row, key), row);
+  }
+  return { counts, rows: rows.map((row) => stored.get(keyOf(row, key)) as InferSelectModel<Table>) };
 }

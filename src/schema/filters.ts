@@ -3,7 +3,7 @@
  * object of operators (`eq`, `in`, `gt`, `gte`, `lt`, `lte`), combined with
  * `and` / `or`. Each compiles to parameterised SQL on a drizzle column.
  */
-import { and, eq, gt, gte, inArray, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, eq, gt, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
@@ -14,6 +14,8 @@ import { EpochMillis } from './scalars.ts';
 export const IN_LIST_MAX = 1000;
 /** How deep `and` / `or` may nest. */
 export const WHERE_DEPTH_MAX = 5;
+/** Most conditions (operators) one where may hold in all. */
+export const WHERE_CONDITIONS_MAX = 100;
 
 export const IDFilter = builder.inputType('IDFilter', {
   description: 'Conditions on an id.',
@@ -78,7 +80,9 @@ export function columnConditions<Value>(
     if (filter.in.length > IN_LIST_MAX) {
       throw badUserInput(`${path}.in has ${filter.in.length} values; at most ${IN_LIST_MAX} are allowed`);
     }
-    conditions.push(inArray(column, filter.in.map(toDatabase)));
+    // One array parameter however long the list (PostgreSQL allows 65,535 parameters).
+    const values = filter.in.map((value) => String(toDatabase(value)));
+    conditions.push(sql`${column} = any(${sql.param(values)}::text[]::${sql.raw(column.getSQLType())}[])`);
   }
   if (filter.gt != null) conditions.push(gt(column, toDatabase(filter.gt)));
   if (filter.gte != null) conditions.push(gte(column, toDatabase(filter.gte)));
@@ -102,19 +106,26 @@ export function compileWhere<Where extends Combinable<Where>>(
   where: Where,
   path: string,
   columnsOf: (where: Where, path: string) => SQL[],
-  depth = 0,
 ): SQL | undefined {
-  if (depth > WHERE_DEPTH_MAX)
-    throw badUserInput(`${path} nests and/or deeper than ${WHERE_DEPTH_MAX} levels`);
-  const branches = (list: readonly Where[] | null | undefined, name: 'and' | 'or') =>
-    (list ?? []).map((branch, index) => {
-      const branchPath = `${path}.${name}[${index}]`;
-      const compiled = compileWhere(branch, branchPath, columnsOf, depth + 1);
-      if (!compiled) throw badUserInput(`${branchPath} has no condition`);
-      return compiled;
-    });
-  const own = columnsOf(where, path);
-  const andBranches = branches(where.and, 'and');
-  const orBranches = branches(where.or, 'or');
-  return and(...own, ...andBranches, orBranches.length > 0 ? or(...orBranches) : undefined);
+  let conditions = 0;
+  const compile = (branch: Where, branchPath: string, depth: number): SQL | undefined => {
+    if (depth > WHERE_DEPTH_MAX)
+      throw badUserInput(`${path} nests and/or deeper than ${WHERE_DEPTH_MAX} levels`);
+    const own = columnsOf(branch, branchPath);
+    conditions += own.length;
+    if (conditions > WHERE_CONDITIONS_MAX) {
+      throw badUserInput(`${path} has more than ${WHERE_CONDITIONS_MAX} conditions`);
+    }
+    const branches = (list: readonly Where[] | null | undefined, name: 'and' | 'or') =>
+      (list ?? []).map((inner, index) => {
+        const innerPath = `${branchPath}.${name}[${index}]`;
+        const compiled = compile(inner, innerPath, depth + 1);
+        if (!compiled) throw badUserInput(`${innerPath} has no condition`);
+        return compiled;
+      });
+    const andBranches = branches(branch.and, 'and');
+    const orBranches = branches(branch.or, 'or');
+    return and(...own, ...andBranches, orBranches.length > 0 ? or(...orBranches) : undefined);
+  };
+  return compile(where, path, 0);
 }

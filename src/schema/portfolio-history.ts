@@ -3,10 +3,10 @@
  * with the portfolio's value and its return against BTC and ETH benchmarks.
  */
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { bulkUpsert, keyOf, type UpsertCounts } from '../db/bulk-upsert.ts';
+import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
-import { argumentName, checkBatchSize, checkNoDuplicates } from './batch-input.ts';
+import { argumentName, checkBatchSize, checkInstant, checkNoDuplicates } from './batch-input.ts';
 import { builder } from './builder.ts';
 import { DeletePayload } from './delete-payload.ts';
 import { Interval, Market } from './enums.ts';
@@ -169,7 +169,7 @@ const PortfolioHistoryInput = builder.inputType('PortfolioHistoryInput', {
 
 interface UpsertHistoryResult {
   counts: UpsertCounts;
-  points: () => Promise<PortfolioHistoryRow[]>;
+  points: PortfolioHistoryRow[];
 }
 
 const UpsertPortfolioHistoryPayload = builder
@@ -180,7 +180,7 @@ const UpsertPortfolioHistoryPayload = builder
       points: t.field({
         type: [PortfolioHistoryPoint],
         description: 'The points as now stored, in the order sent.',
-        resolve: (result) => result.points(),
+        resolve: (result) => result.points,
       }),
       ...upsertCountFields(t, 'Points'),
     }),
@@ -216,6 +216,10 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
     resolve: async (_root, args, ctx, info) => {
       const where = argumentName(info, 'points');
       checkBatchSize(args.points, ctx.settings.maxBatchSize, where);
+      args.points.forEach((point, index) => {
+        checkInstant(point.timestamp, `${where}: points[${index}].timestamp`);
+        if (point.updatedAt != null) checkInstant(point.updatedAt, `${where}: points[${index}].updatedAt`);
+      });
       const writtenAt = String(Date.now());
       const rows = args.points.map((point) => ({
         market: point.market,
@@ -230,47 +234,21 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
         benchmarkEthValue: point.benchmarkEthValue ?? null,
         benchmarkEthIntervalPctReturn: point.benchmarkEthIntervalPctReturn ?? null,
       }));
-      const keys = rows.map((row) => keyOf(row, HISTORY_KEY));
       checkNoDuplicates(
         rows,
-        (row) => keyOf(row, HISTORY_KEY),
+        (row) => `${row.market} ${row.interval} ${row.timestamp}`,
         (row) => `the point (${row.market}, ${row.interval}, ${row.timestamp})`,
         where,
       );
-
-      const sorted = [...rows].sort((a, b) => {
-        const [x, y] = [keyOf(a, HISTORY_KEY), keyOf(b, HISTORY_KEY)];
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-      const wantRows = selectsField(info, 'points');
-      const { counts, written } = await bulkUpsert(ctx.db, portfolioHistory, {
+      const { counts, rows: stored } = await bulkUpsert(ctx.db, portfolioHistory, {
         columns: HISTORY_COLUMNS,
         key: HISTORY_KEY,
-        rows: sorted,
-        returning: wantRows ? 'rows' : 'counts',
+        // Resending a point unchanged but for its write time leaves it as it is.
+        ignoreInChangeCheck: ['updatedAt'],
+        rows,
+        returning: selectsField(info, 'points') ? 'rows' : 'counts',
       });
-
-      return {
-        counts,
-        points: async () => {
-          const stored = new Map(written);
-          const unchanged = rows.filter((_, index) => !stored.has(keys[index]!));
-          if (unchanged.length > 0) {
-            const rest = await ctx.db
-              .select()
-              .from(portfolioHistory)
-              .where(
-                sql`(${portfolioHistory.market}::text, ${portfolioHistory.interval}::text, ${portfolioHistory.timestamp}) in (
-                  select * from unnest(
-                    ${sql.param(unchanged.map((row) => row.market))}::text[],
-                    ${sql.param(unchanged.map((row) => row.interval))}::text[],
-                    ${sql.param(unchanged.map((row) => row.timestamp))}::bigint[]))`,
-              );
-            for (const point of rest) stored.set(keyOf(point, HISTORY_KEY), point);
-          }
-          return keys.map((key) => stored.get(key)!);
-        },
-      };
+      return { counts, points: stored };
     },
   }),
 );
@@ -302,8 +280,8 @@ export const PortfolioHistoryWhere = builder.inputRef<HistoryWhere>('PortfolioHi
 
 function historyIdValue(path: string) {
   return (id: string | number) => {
-    const value = Number(id);
-    if (!Number.isSafeInteger(value) || value < 1 || value > 2_147_483_647) {
+    const value = /^[1-9]\d{0,9}$/.test(String(id)) ? Number(id) : Number.NaN;
+    if (!(value <= 2_147_483_647)) {
       throw badUserInput(`${path}: "${id}" is not a history point id`);
     }
     return value;
@@ -324,8 +302,6 @@ export function compileHistoryWhere(where: HistoryWhere, path: string) {
   ]);
 }
 
-export const DELETE_HISTORY_AT_MOST_MAX = 10_000;
-
 builder.mutationField('deletePortfolioHistory', (t) =>
   t.field({
     type: DeletePayload,
@@ -337,15 +313,15 @@ builder.mutationField('deletePortfolioHistory', (t) =>
       where: t.arg({ type: PortfolioHistoryWhere, required: true, description: 'Which points to delete.' }),
       atMost: t.arg.int({
         defaultValue: 1,
-        description: `The most points this call may delete, from 1 to ${DELETE_HISTORY_AT_MOST_MAX}: a guard against a broader where than meant.`,
+        description:
+          'The most points this call may delete, from 1 to MAX_BATCH_SIZE (10,000 by default): a guard against a broader where than meant.',
       }),
     },
     resolve: async (_root, args, ctx, info) => {
       const atMost = args.atMost;
-      if (atMost == null || atMost < 1 || atMost > DELETE_HISTORY_AT_MOST_MAX) {
-        throw badUserInput(
-          `${argumentName(info, 'atMost')} must be from 1 to ${DELETE_HISTORY_AT_MOST_MAX}, got ${atMost}`,
-        );
+      const most = ctx.settings.maxBatchSize;
+      if (atMost == null || atMost < 1 || atMost > most) {
+        throw badUserInput(`${argumentName(info, 'atMost')} must be from 1 to ${most}, got ${atMost}`);
       }
       const condition = compileHistoryWhere(args.where, argumentName(info, 'where'));
       if (!condition) {

@@ -3,10 +3,10 @@
  * Anyone may read the latest; the full history and writes are the producer's.
  */
 import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import { bulkUpsert, keyOf, type UpsertCounts } from '../db/bulk-upsert.ts';
+import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
-import { argumentName, checkBatchSize, checkNoDuplicates, checkText } from './batch-input.ts';
+import { argumentName, checkBatchSize, checkInstant, checkNoDuplicates, checkText } from './batch-input.ts';
 import { builder } from './builder.ts';
 import { DeletePayload } from './delete-payload.ts';
 import { Market } from './enums.ts';
@@ -162,7 +162,7 @@ const TradeInput = builder.inputType('TradeInput', {
 
 interface UpsertTradesResult {
   counts: UpsertCounts;
-  trades: () => Promise<TradeRow[]>;
+  trades: TradeRow[];
 }
 
 const UpsertTradesPayload = builder.objectRef<UpsertTradesResult>('UpsertTradesPayload').implement({
@@ -172,7 +172,7 @@ const UpsertTradesPayload = builder.objectRef<UpsertTradesResult>('UpsertTradesP
       type: [Trade],
       description:
         'The trades as now stored, in the order sent. Leave it unselected for large batches you do not need back.',
-      resolve: (result) => result.trades(),
+      resolve: (result) => result.trades,
     }),
     ...upsertCountFields(t, 'Trades'),
   }),
@@ -212,6 +212,7 @@ builder.mutationField('upsertTrades', (t) =>
         for (const field of ['id', 'symbol', 'baseAsset', 'quoteAsset'] as const) {
           checkText(String(trade[field]), TRADE_TEXT_MAX[field], `${where}: trades[${index}].${field}`);
         }
+        checkInstant(trade.timestamp, `${where}: trades[${index}].timestamp`);
       });
       checkNoDuplicates(
         input,
@@ -220,34 +221,13 @@ builder.mutationField('upsertTrades', (t) =>
         where,
       );
 
-      const rows = input
-        .map((trade) => ({ ...trade, id: String(trade.id), timestamp: String(trade.timestamp) }))
-        // One lock order for every batch: overlapping concurrent batches cannot deadlock.
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const wantRows = selectsField(info, 'trades');
-      const { counts, written } = await bulkUpsert(ctx.db, trades, {
+      const { counts, rows } = await bulkUpsert(ctx.db, trades, {
         columns: TRADE_COLUMNS,
         key: ['id'],
-        rows,
-        returning: wantRows ? 'rows' : 'counts',
+        rows: input.map((trade) => ({ ...trade, id: String(trade.id), timestamp: String(trade.timestamp) })),
+        returning: selectsField(info, 'trades') ? 'rows' : 'counts',
       });
-
-      return {
-        counts,
-        trades: async () => {
-          const ids = input.map((trade) => String(trade.id));
-          const unchanged = ids.filter((id) => !written.has(keyOf({ id }, ['id'])));
-          const stored = new Map([...written.values()].map((trade) => [trade.id, trade]));
-          if (unchanged.length > 0) {
-            const rest = await ctx.db
-              .select()
-              .from(trades)
-              .where(sql`${trades.id} = any(${sql.param(unchanged)}::text[])`);
-            for (const trade of rest) stored.set(trade.id, trade);
-          }
-          return ids.map((id) => stored.get(id)!);
-        },
-      };
+      return { counts, trades: rows };
     },
   }),
 );
