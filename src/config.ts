@@ -26,6 +26,28 @@ export interface Config {
   /** Longest one SQL statement may run before PostgreSQL cancels it (not enforced by PGlite). */
   statementTimeoutMs: number;
   auth: AuthConfig;
+  limits: LimitsConfig;
+}
+
+/** How much one operation may ask for, checked before anything runs. */
+export interface OperationLimits {
+  /** Deepest nesting of fields. */
+  depth: number;
+  /** Estimated cost: each field 1, times the page size of the lists around it. */
+  cost: number;
+  /** Most aliased fields. */
+  aliases: number;
+  /** Most fields selected in all. */
+  breadth: number;
+}
+
+export interface LimitsConfig {
+  /** For anonymous callers and any role that is not a producer role. */
+  reader: OperationLimits;
+  /** For producer roles. */
+  producer: OperationLimits;
+  /** Most tokens a document may have; parsing stops past it. */
+  tokens: number;
 }
 
 /** How bearer tokens are verified and which PostgreSQL roles they may name. */
@@ -181,6 +203,15 @@ function loadAuthConfig(env: Env, dataDir: string): AuthConfig {
   };
 }
 
+function readLimits(env: Env, prefix: string, fallback: OperationLimits): OperationLimits {
+  return {
+    depth: readInteger(env, `${prefix}DEPTH`, fallback.depth, 1, 100),
+    cost: readInteger(env, `${prefix}COST`, fallback.cost, 1, 100_000_000),
+    aliases: readInteger(env, `${prefix}ALIASES`, fallback.aliases, 0, 10_000),
+    breadth: readInteger(env, `${prefix}BREADTH`, fallback.breadth, 1, 100_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   const pgliteDataDir = path.resolve(env.PGLITE_DATA_DIR?.trim() || '.data/pglite');
@@ -199,5 +230,10 @@ export function loadConfig(env: Env = process.env): Config {
     statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 5_000, 100, 3_600_000),
     // The development secret lives beside the embedded database, under .data/.
     auth: loadAuthConfig(env, path.dirname(pgliteDataDir)),
+    limits: {
+      reader: readLimits(env, 'LIMIT_', { depth: 8, cost: 25_000, aliases: 15, breadth: 200 }),
+      producer: readLimits(env, 'PRODUCER_LIMIT_', { depth: 12, cost: 500_000, aliases: 50, breadth: 1_000 }),
+      tokens: readInteger(env, 'LIMIT_TOKENS', 20_000, 100, 10_000_000),
+    },
   };
 }

@@ -37,6 +37,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       database,
       logger,
       authenticate,
+      limits: config.limits,
       settings: {
         producerRoles: config.auth.producerRoles,
         maxBatchSize: config.maxBatchSize,

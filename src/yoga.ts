@@ -6,9 +6,11 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticate } from './auth/authenticate.ts';
+import type { LimitsConfig } from './config.ts';
 import { createRequestContext, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
 import { logWithErrorIds, maskUnexpectedError } from './plugins/error-masking.ts';
+import { useOperationLimits } from './plugins/operation-limits.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
 import { useValueErrorLocations } from './plugins/value-error-locations.ts';
 import { schema as folioqlSchema } from './schema/index.ts';
@@ -51,11 +53,20 @@ export interface AppOptions {
   /** Turns a request's Authorization header into its viewer (see auth/). */
   authenticate: Authenticate;
   settings: RequestSettings;
+  /** How much one operation may ask for, by role. */
+  limits: LimitsConfig;
   /** The folioql schema unless given; tests pass one built without scope checks. */
   schema?: GraphQLSchema;
 }
 
-export function createApp({ database, logger, authenticate, settings, schema = folioqlSchema }: AppOptions) {
+export function createApp({
+  database,
+  logger,
+  authenticate,
+  settings,
+  limits,
+  schema = folioqlSchema,
+}: AppOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -68,6 +79,8 @@ export function createApp({ database, logger, authenticate, settings, schema = f
     logging: logWithErrorIds(logger),
     plugins: [
       useValueErrorLocations(),
+      // Limits first: an operation over them is refused before its transaction begins.
+      useOperationLimits(limits),
       useOperationTransaction(database, settings.statementTimeoutMs),
       useReadinessCheck({
         endpoint: READINESS_PATH,

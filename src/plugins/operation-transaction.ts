@@ -7,12 +7,14 @@
  * operation's transaction, and nothing else.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getOperationAST, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import type { DatabaseConnection } from '../db/database.ts';
 import { postgresErrorOf } from '../db/errors.ts';
 import { inRoleTransaction } from '../db/role-transaction.ts';
+import { createLoaders } from '../loaders.ts';
+import { selectsOnly } from './root-fields.ts';
 
 /** Root fields that read no table: an operation of only these needs no transaction. */
 const NO_DATABASE_FIELDS = new Set(['viewer', '__typename', '__schema', '__type']);
@@ -20,12 +22,6 @@ const NO_DATABASE_FIELDS = new Set(['viewer', '__typename', '__schema', '__type'
 /** Deadlock and serialization failure: the database gave up on the transaction, and trying again is safe. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
-
-function needsDatabase(operation: OperationDefinitionNode): boolean {
-  return operation.selectionSet.selections.some(
-    (selection) => selection.kind !== 'Field' || !NO_DATABASE_FIELDS.has(selection.name.value),
-  );
-}
 
 function isRetryable(failure: unknown): boolean {
   const code = postgresErrorOf(failure)?.code;
@@ -39,12 +35,12 @@ export function useOperationTransaction(
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const operation = getOperationAST(args.document, args.operationName);
-      if (!operation || !needsDatabase(operation)) return;
+      if (!operation || selectsOnly(operation, (name) => NO_DATABASE_FIELDS.has(name))) return;
       const isMutation = operation.operation === 'mutation';
 
       setExecuteFn(async (executionArgs) => {
         const context = executionArgs.contextValue as Context;
-        const outside = context.db;
+        const outside = { db: context.db, loaders: context.loaders };
         const { role, claims } = context.viewer;
         const attempt = () =>
           inRoleTransaction(
@@ -52,6 +48,8 @@ export function useOperationTransaction(
             { role, claims, statementTimeoutMs, writes: isMutation },
             async (tx) => {
               context.db = tx;
+              // Fresh loaders for every attempt: a retry must not see what an aborted one read.
+              context.loaders = createLoaders(tx);
               const result = (await executeFn(executionArgs)) as ExecutionResult;
               // An operation with an error keeps none of its writes.
               return { value: result, commit: !result.errors?.length };
@@ -77,7 +75,7 @@ export function useOperationTransaction(
             return isMutation && result.errors?.length ? { ...result, data: null } : result;
           }
         } finally {
-          context.db = outside;
+          Object.assign(context, outside);
         }
       });
     },

@@ -3,6 +3,7 @@
  * file per domain type beside this one; index.ts assembles them.
  */
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
@@ -34,7 +35,11 @@ export interface SchemaTypes {
 
 export const builder = new SchemaBuilder<SchemaTypes>({
   // Scope checks first, so no other plugin's wrapper runs for a refused field.
-  plugins: [ScopeAuthPlugin, RelayPlugin],
+  plugins: [ScopeAuthPlugin, RelayPlugin, ComplexityPlugin],
+  // Cost model for the operation limits (plugins/operation-limits.ts): each
+  // field costs 1; fields returning lists say how many items they return
+  // (their page size), which multiplies the cost of what is selected inside.
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 1 },
   scopeAuth: {
     authScopes: (context) => ({ producer: context.viewer.isProducer }),
     unauthorizedError: (_parent, context, info) =>

@@ -5,6 +5,7 @@
 import { createLogger } from 'graphql-yoga';
 import type { DatabaseConnection } from '../../src/db/database.ts';
 import { createApp, type App, type AppOptions } from '../../src/yoga.ts';
+import { loadConfig } from '../../src/config.ts';
 import { testAuthenticator } from './auth.ts';
 
 export const TEST_SETTINGS = {
@@ -19,6 +20,7 @@ export function createTestApp(database: DatabaseConnection, options: Partial<App
     logger: createLogger('silent'),
     authenticate: testAuthenticator(),
     settings: TEST_SETTINGS,
+    limits: loadConfig({}).limits,
     ...options,
   });
 }
