@@ -29,3 +29,15 @@ export const Interval = builder.enumType('Interval', {
   description: 'The length of time one portfolio history point covers (SQL type interval_enum).',
   values: enumValuesOf(intervalEnum),
 });
+
+export const Side = builder.enumType('Side', {
+  description: 'Which way a trade went. In SQL, the boolean is_buy.',
+  values: {
+    BUY: { value: 'buy', description: 'Bought the base asset (is_buy true).' },
+    SELL: { value: 'sell', description: 'Sold the base asset (is_buy false).' },
+  } as const,
+});
+
+export type SideValue = 'buy' | 'sell';
+export const isBuyOf = (side: SideValue) => side === 'buy';
+export const sideOf = (isBuy: boolean): SideValue => (isBuy ? 'buy' : 'sell');

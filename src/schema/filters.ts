@@ -7,8 +7,8 @@ import { and, eq, gt, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
-import { Interval, Market } from './enums.ts';
-import { EpochMillis } from './scalars.ts';
+import { Interval, Market, Side } from './enums.ts';
+import { Decimal, EpochMillis } from './scalars.ts';
 
 /** Most values one `in` list may hold. */
 export const IN_LIST_MAX = 1000;
@@ -34,6 +34,34 @@ export const EpochMillisFilter = builder.inputType('EpochMillisFilter', {
     gte: t.field({ type: EpochMillis, description: 'At or later than.' }),
     lt: t.field({ type: EpochMillis, description: 'Earlier than.' }),
     lte: t.field({ type: EpochMillis, description: 'At or earlier than.' }),
+  }),
+});
+
+export const DecimalFilter = builder.inputType('DecimalFilter', {
+  description: 'Conditions on an exact decimal, compared as numbers (1.50 equals 1.5); all given must hold.',
+  fields: (t) => ({
+    eq: t.field({ type: Decimal, description: 'Equal to.' }),
+    in: t.field({ type: [Decimal], description: `One of (at most ${IN_LIST_MAX}).` }),
+    gt: t.field({ type: Decimal, description: 'Greater than.' }),
+    gte: t.field({ type: Decimal, description: 'Greater than or equal to.' }),
+    lt: t.field({ type: Decimal, description: 'Less than.' }),
+    lte: t.field({ type: Decimal, description: 'Less than or equal to.' }),
+  }),
+});
+
+export const StringFilter = builder.inputType('StringFilter', {
+  description: 'Conditions on a text, compared exactly (case and all).',
+  fields: (t) => ({
+    eq: t.string({ description: 'Equal to.' }),
+    in: t.stringList({ description: `One of (at most ${IN_LIST_MAX}).` }),
+  }),
+});
+
+export const SideFilter = builder.inputType('SideFilter', {
+  description: 'Conditions on the side of a trade.',
+  fields: (t) => ({
+    eq: t.field({ type: Side, description: 'This side.' }),
+    in: t.field({ type: [Side], description: 'One of these sides.' }),
   }),
 });
 

@@ -15,11 +15,12 @@ import { and, asc, desc, eq, gt, gte, lt, lte, or, sql, type InferSelectModel, t
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/database.ts';
 import { badUserInput } from '../errors.ts';
+import { parseDecimal } from './scalars.ts';
 
-type CursorValue = string | number;
+export type CursorValue = string | number;
 
 /** How a key's value is written into a cursor and checked when it comes back. */
-export type CursorValueKind = 'bigint' | 'integer' | 'text';
+export type CursorValueKind = 'bigint' | 'integer' | 'text' | 'decimal';
 
 export interface SortKey<Row> {
   column: PgColumn;
@@ -29,10 +30,34 @@ export interface SortKey<Row> {
 }
 
 export interface Ordering<Row> {
-  /** Written into every cursor, e.g. "timestamp_asc". */
+  /** Written into every cursor, e.g. "timestamp_desc". */
   name: string;
   /** Sort keys, the last of them unique, none of them nullable. */
   keys: readonly SortKey<Row>[];
+}
+
+/** A column a client may order by, without its direction. */
+export type SortField<Row> = Omit<SortKey<Row>, 'direction'>;
+
+/**
+ * The ordering a client asked for, as `field_direction` values such as
+ * 'usdValue_desc', with `tieBreak` (a unique column, ascending) appended.
+ */
+export function orderingOf<Row>(
+  chosen: readonly string[],
+  fields: Record<string, SortField<Row>>,
+  tieBreak: SortField<Row>,
+  argument: string,
+): Ordering<Row> {
+  const seen = new Set<string>();
+  const keys = chosen.map((choice) => {
+    const at = choice.lastIndexOf('_');
+    const [field, direction] = [choice.slice(0, at), choice.slice(at + 1) as 'asc' | 'desc'];
+    if (seen.has(field)) throw badUserInput(`${argument} orders by ${field} twice`);
+    seen.add(field);
+    return { ...fields[field]!, direction };
+  });
+  return { name: chosen.join(','), keys: [...keys, { ...tieBreak, direction: 'asc' }] };
 }
 
 export interface PageSizeLimits {
@@ -40,24 +65,49 @@ export interface PageSizeLimits {
   maxSize: number;
 }
 
-export interface KeysetConnectionOptions<Table extends PgTable> {
-  db: Database;
-  /** The table listed: each page is one SELECT on it, `totalCount` one count. */
-  table: Table;
+/** One page to read: decoded cursor positions, how many rows, and which way. */
+export interface PageRequest {
+  after?: CursorValue[];
+  before?: CursorValue[];
+  /** One more than the page size, to know whether another page follows. */
+  limit: number;
+  /** Read from the end (last/before); rows come back reversed. */
+  inverted: boolean;
+}
+
+/** The WHERE and ORDER BY of a page: for one query, or for every window of a batched one. */
+export function pageConditions<Row>(ordering: Ordering<Row>, page: PageRequest) {
+  return {
+    position: and(
+      page.after ? keysetCondition(ordering, page.after, true) : undefined,
+      page.before ? keysetCondition(ordering, page.before, false) : undefined,
+    ),
+    orderBy: ordering.keys.map(({ column, direction }) =>
+      (direction === 'asc') !== page.inverted ? asc(column) : desc(column),
+    ),
+  };
+}
+
+export interface KeysetPageOptions<Row> {
   args: DefaultConnectionArguments;
   /** "Type.field", for error messages. */
   fieldName: string;
-  ordering: Ordering<InferSelectModel<Table>>;
+  ordering: Ordering<Row>;
   limits: PageSizeLimits;
-  /** Conditions every page shares; also what `totalCount` counts. */
-  filter: SQL | undefined;
+  /** Reads one page (directly, or through a batching loader). */
+  fetch: (page: PageRequest) => Promise<Row[]>;
+  /** Counts every row of the list; called only if `totalCount` is selected. */
+  count: () => Promise<number>;
 }
 
-export async function resolveKeysetConnection<Table extends PgTable>(
-  options: KeysetConnectionOptions<Table>,
-) {
-  type Row = InferSelectModel<Table>;
-  const { db, table, args, fieldName, ordering, limits, filter } = options;
+export async function resolveKeysetPage<Row>({
+  args,
+  fieldName,
+  ordering,
+  limits,
+  fetch,
+  count,
+}: KeysetPageOptions<Row>) {
   checkPageSize(args, 'first', fieldName, limits.maxSize);
   checkPageSize(args, 'last', fieldName, limits.maxSize);
   if (args.first != null && args.last != null) {
@@ -65,30 +115,13 @@ export async function resolveKeysetConnection<Table extends PgTable>(
       `${fieldName} takes "first" or "last", not both: page forward with first/after, backward with last/before`,
     );
   }
+  const decode = (cursor: string | undefined, argument: string) =>
+    cursor === undefined ? undefined : decodeCursor(ordering, cursor, argument, fieldName);
 
   const connection = await resolveCursorConnection<Promise<Row[]>>(
     { args, ...limits, toCursor: (row) => encodeCursor(ordering, row) },
-    async ({ after, before, limit, inverted }) => {
-      const position = (cursor: string | undefined, argument: 'after' | 'before') =>
-        cursor === undefined
-          ? undefined
-          : keysetCondition(
-              ordering,
-              decodeCursor(ordering, cursor, argument, fieldName),
-              argument === 'after',
-            );
-      const rows = await db
-        .select()
-        .from(table as PgTable)
-        .where(and(filter, position(after, 'after'), position(before, 'before')))
-        .orderBy(
-          ...ordering.keys.map(({ column, direction }) =>
-            (direction === 'asc') !== inverted ? asc(column) : desc(column),
-          ),
-        )
-        .limit(limit);
-      return rows as Row[];
-    },
+    ({ after, before, limit, inverted }) =>
+      fetch({ after: decode(after, 'after'), before: decode(before, 'before'), limit, inverted }),
   );
 
   const empty = connection.edges.length === 0;
@@ -100,8 +133,44 @@ export async function resolveKeysetConnection<Table extends PgTable>(
       startCursor: empty ? null : connection.pageInfo.startCursor,
       endCursor: empty ? null : connection.pageInfo.endCursor,
     },
-    totalCount: () => db.$count(table, filter),
+    totalCount: count,
   };
+}
+
+export interface KeysetConnectionOptions<Table extends PgTable> {
+  db: Database;
+  /** The table listed: each page is one SELECT on it, `totalCount` one count. */
+  table: Table;
+  args: DefaultConnectionArguments;
+  fieldName: string;
+  ordering: Ordering<InferSelectModel<Table>>;
+  limits: PageSizeLimits;
+  /** Conditions every page shares; also what `totalCount` counts. */
+  filter: SQL | undefined;
+}
+
+/** A connection over a whole table: one SELECT per page. */
+export function resolveKeysetConnection<Table extends PgTable>({
+  db,
+  table,
+  filter,
+  ...options
+}: KeysetConnectionOptions<Table>) {
+  type Row = InferSelectModel<Table>;
+  return resolveKeysetPage<Row>({
+    ...options,
+    fetch: async (page) => {
+      const { position, orderBy } = pageConditions(options.ordering, page);
+      const rows = await db
+        .select()
+        .from(table as PgTable)
+        .where(and(filter, position))
+        .orderBy(...orderBy)
+        .limit(page.limit);
+      return rows as Row[];
+    },
+    count: () => db.$count(table, filter),
+  });
 }
 
 function checkPageSize(
@@ -124,6 +193,14 @@ export function encodeCursor<Row>(ordering: Ordering<Row>, row: Row): string {
 const BIGINT_MAX = 2n ** 63n - 1n;
 const INTEGER_MAX = 2 ** 31 - 1;
 
+function isDecimal(value: unknown): boolean {
+  try {
+    return typeof value === 'string' && parseDecimal(value) === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a decoded value fits the column: out of range would be a database error, not a cursor error. */
 const valueCheckers: Record<CursorValueKind, (value: unknown) => boolean> = {
   bigint: (value) =>
@@ -133,6 +210,7 @@ const valueCheckers: Record<CursorValueKind, (value: unknown) => boolean> = {
     BigInt(value) >= -BIGINT_MAX - 1n,
   integer: (value) => Number.isInteger(value) && Math.abs(value as number) <= INTEGER_MAX,
   text: (value) => typeof value === 'string' && !value.includes('\u0000'),
+  decimal: isDecimal,
 };
 
 export function decodeCursor<Row>(

@@ -1,18 +1,22 @@
 /**
  * Portfolio history: one point per market, interval and interval start,
  * with the portfolio's value and its return against BTC and ETH benchmarks.
+ * Anyone may read it. Writes: portfolio-history-writes.ts.
  */
-import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
-import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
+import { and, eq, gte, lt } from 'drizzle-orm';
+import type { ArgBuilder } from '@pothos/core';
+import {
+  portfolioHistory,
+  type IntervalValue,
+  type PortfolioHistoryPoint as PortfolioHistoryRow,
+} from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
-import { argumentName, checkBatchSize, checkInstant, checkNoDuplicates } from './batch-input.ts';
-import { builder } from './builder.ts';
-import { DeletePayload } from './delete-payload.ts';
+import { builder, type SchemaTypes } from './builder.ts';
 import { Interval, Market } from './enums.ts';
 import {
   columnConditions,
   compileWhere,
+  DecimalFilter,
   EpochMillisFilter,
   IDFilter,
   IntervalFilter,
@@ -20,10 +24,8 @@ import {
   type Comparisons,
 } from './filters.ts';
 import { instantFields } from './instant-fields.ts';
-import { resolveKeysetConnection, type Ordering } from './pagination.ts';
+import { orderingOf, resolveKeysetConnection, type SortField } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
-import { selectsField } from './selection.ts';
-import { upsertCountFields } from './upsert-counts.ts';
 
 type HistoryColumns = typeof portfolioHistory._.columns;
 /** The NUMERIC(48,18) columns of a history point, read off the table definition. */
@@ -34,6 +36,19 @@ type DecimalColumn = {
 }[keyof HistoryColumns];
 
 export const PORTFOLIO_HISTORY_PAGE = { defaultSize: 100, maxSize: 1000 };
+
+/** The NUMERIC(48,18) values of a point, with what each means. */
+const HISTORY_DECIMALS: Record<DecimalColumn, string> = {
+  usdTotalValue:
+    'Value of the whole portfolio in US dollars at the end of the interval (or now, while it lasts).',
+  usdHeld: 'The part of the value held in US dollars rather than in other assets.',
+  intervalPctReturn: "The portfolio's return over the interval, in percent (2.5 means +2.5 %).",
+  benchmarkBtcValue: 'What the portfolio would be worth in US dollars had it been held in BTC instead.',
+  benchmarkBtcIntervalPctReturn: "BTC's return over the interval, in percent.",
+  benchmarkEthValue: 'What the portfolio would be worth in US dollars had it been held in ETH instead.',
+  benchmarkEthIntervalPctReturn: "ETH's return over the interval, in percent.",
+};
+const decimalColumns = Object.keys(HISTORY_DECIMALS) as DecimalColumn[];
 
 export const PortfolioHistoryPoint = builder
   .objectRef<PortfolioHistoryRow>('PortfolioHistoryPoint')
@@ -61,215 +76,47 @@ export const PortfolioHistoryPoint = builder
           nullable: true,
           description: 'The length of the interval.',
         }),
-        usdTotalValue: decimal(
-          'usdTotalValue',
-          'Value of the whole portfolio in US dollars at the end of the interval (or now, while it lasts).',
-        ),
-        usdHeld: decimal('usdHeld', 'The part of the value held in US dollars rather than in other assets.'),
-        intervalPctReturn: decimal(
-          'intervalPctReturn',
-          "The portfolio's return over the interval, in percent (2.5 means +2.5 %).",
-        ),
-        benchmarkBtcValue: decimal(
-          'benchmarkBtcValue',
-          'What the portfolio would be worth in US dollars had it been held in BTC instead.',
-        ),
-        benchmarkBtcIntervalPctReturn: decimal(
-          'benchmarkBtcIntervalPctReturn',
-          "BTC's return over the interval, in percent.",
-        ),
-        benchmarkEthValue: decimal(
-          'benchmarkEthValue',
-          'What the portfolio would be worth in US dollars had it been held in ETH instead.',
-        ),
-        benchmarkEthIntervalPctReturn: decimal(
-          'benchmarkEthIntervalPctReturn',
-          "ETH's return over the interval, in percent.",
+        ...Object.fromEntries(
+          Object.entries(HISTORY_DECIMALS).map(([name, description]) => [
+            name,
+            decimal(name as DecimalColumn, description),
+          ]),
         ),
       };
     },
   });
 
-/** Oldest first; points of one instant (several markets) in id order. */
-const byTimestamp: Ordering<PortfolioHistoryRow> = {
-  name: 'timestamp_asc',
-  keys: [
-    {
-      column: portfolioHistory.timestamp,
-      direction: 'asc',
-      kind: 'bigint',
-      value: (point) => point.timestamp,
-    },
-    { column: portfolioHistory.id, direction: 'asc', kind: 'integer', value: (point) => point.id },
-  ],
-};
-
-builder.queryField('portfolioHistory', (t) =>
-  t.connection(
-    {
-      type: PortfolioHistoryPoint,
-      description: `The portfolio's history for one interval length, oldest first, ${PORTFOLIO_HISTORY_PAGE.defaultSize} points a page by default and at most ${PORTFOLIO_HISTORY_PAGE.maxSize}.`,
-      args: {
-        interval: t.arg({ type: Interval, required: true, description: 'Daily or weekly points.' }),
-        market: t.arg({ type: Market, description: 'Only points of this market; all markets when omitted.' }),
-        from: t.arg({
-          type: EpochMillis,
-          description: 'Only points whose interval starts at or after this instant.',
-        }),
-        to: t.arg({
-          type: EpochMillis,
-          description: 'Only points whose interval starts before this instant (exclusive).',
-        }),
-      },
-      resolve: (_root, args, ctx) =>
-        resolveKeysetConnection({
-          db: ctx.db,
-          table: portfolioHistory,
-          args,
-          fieldName: 'Query.portfolioHistory',
-          ordering: byTimestamp,
-          limits: PORTFOLIO_HISTORY_PAGE,
-          filter: and(
-            eq(portfolioHistory.interval, args.interval),
-            args.market ? eq(portfolioHistory.market, args.market) : undefined,
-            args.from != null ? gte(portfolioHistory.timestamp, String(args.from)) : undefined,
-            args.to != null ? lt(portfolioHistory.timestamp, String(args.to)) : undefined,
-          ),
-        }),
-    },
-    { name: 'PortfolioHistoryConnection', description: 'A page of portfolio history points.' },
-    { name: 'PortfolioHistoryEdge', description: 'A portfolio history point and its cursor.' },
-  ),
-);
-
-const PortfolioHistoryInput = builder.inputType('PortfolioHistoryInput', {
-  description:
-    'A history point to insert, or to rewrite in place if a point with its market, interval and timestamp exists. ' +
-    'Every value is replaced: a value left out is stored as null.',
-  fields: (t) => {
-    const decimal = (description: string) => t.field({ type: Decimal, description });
-    return {
-      timestamp: t.field({ type: EpochMillis, required: true, description: 'Start of the interval.' }),
-      market: t.field({ type: Market, required: true, description: 'The market.' }),
-      interval: t.field({ type: Interval, required: true, description: 'The interval length.' }),
-      updatedAt: t.field({
-        type: EpochMillis,
-        description: 'When the producer computed the point; the time of the write when left out.',
-      }),
-      usdTotalValue: decimal('Value of the portfolio in US dollars.'),
-      usdHeld: decimal('The part held in US dollars.'),
-      intervalPctReturn: decimal('Return over the interval, in percent.'),
-      benchmarkBtcValue: decimal('The value had it been held in BTC.'),
-      benchmarkBtcIntervalPctReturn: decimal("BTC's return over the interval, in percent."),
-      benchmarkEthValue: decimal('The value had it been held in ETH.'),
-      benchmarkEthIntervalPctReturn: decimal("ETH's return over the interval, in percent."),
-    };
-  },
-});
-
-interface UpsertHistoryResult {
-  counts: UpsertCounts;
-  points: PortfolioHistoryRow[];
-}
-
-const UpsertPortfolioHistoryPayload = builder
-  .objectRef<UpsertHistoryResult>('UpsertPortfolioHistoryPayload')
-  .implement({
-    description: 'The outcome of upsertPortfolioHistory.',
-    fields: (t) => ({
-      points: t.field({
-        type: [PortfolioHistoryPoint],
-        description: 'The points as now stored, in the order sent.',
-        resolve: (result) => result.points,
-      }),
-      ...upsertCountFields(t, 'Points'),
-    }),
-  });
-
-const HISTORY_KEY = ['market', 'interval', 'timestamp'] as const;
-const HISTORY_COLUMNS = [
-  ...HISTORY_KEY,
-  'updatedAt',
-  'usdTotalValue',
-  'usdHeld',
-  'intervalPctReturn',
-  'benchmarkBtcValue',
-  'benchmarkBtcIntervalPctReturn',
-  'benchmarkEthValue',
-  'benchmarkEthIntervalPctReturn',
-] as const;
-
-builder.mutationField('upsertPortfolioHistory', (t) =>
-  t.field({
-    type: UpsertPortfolioHistoryPayload,
-    authScopes: { producer: true },
-    description:
-      'Inserts history points, or rewrites in place those whose (market, interval, timestamp) exists, in one ' +
-      'statement. The ongoing interval is never missing, even for a moment: readers see the old point or the new one.',
-    args: {
-      points: t.arg({
-        type: [PortfolioHistoryInput],
-        required: true,
-        description: 'The points, each key at most once; up to MAX_BATCH_SIZE (10,000 by default) per call.',
-      }),
-    },
-    resolve: async (_root, args, ctx, info) => {
-      const where = argumentName(info, 'points');
-      checkBatchSize(args.points, ctx.settings.maxBatchSize, where);
-      args.points.forEach((point, index) => {
-        checkInstant(point.timestamp, `${where}: points[${index}].timestamp`);
-        if (point.updatedAt != null) checkInstant(point.updatedAt, `${where}: points[${index}].updatedAt`);
-      });
-      const writtenAt = String(Date.now());
-      const rows = args.points.map((point) => ({
-        market: point.market,
-        interval: point.interval,
-        timestamp: String(point.timestamp),
-        updatedAt: point.updatedAt == null ? writtenAt : String(point.updatedAt),
-        usdTotalValue: point.usdTotalValue ?? null,
-        usdHeld: point.usdHeld ?? null,
-        intervalPctReturn: point.intervalPctReturn ?? null,
-        benchmarkBtcValue: point.benchmarkBtcValue ?? null,
-        benchmarkBtcIntervalPctReturn: point.benchmarkBtcIntervalPctReturn ?? null,
-        benchmarkEthValue: point.benchmarkEthValue ?? null,
-        benchmarkEthIntervalPctReturn: point.benchmarkEthIntervalPctReturn ?? null,
-      }));
-      checkNoDuplicates(
-        rows,
-        (row) => `${row.market} ${row.interval} ${row.timestamp}`,
-        (row) => `the point (${row.market}, ${row.interval}, ${row.timestamp})`,
-        where,
-      );
-      const { counts, rows: stored } = await bulkUpsert(ctx.db, portfolioHistory, {
-        columns: HISTORY_COLUMNS,
-        key: HISTORY_KEY,
-        // Resending a point unchanged but for its write time leaves it as it is.
-        ignoreInChangeCheck: ['updatedAt'],
-        rows,
-        returning: selectsField(info, 'points') ? 'rows' : 'counts',
-      });
-      return { counts, points: stored };
-    },
-  }),
-);
-
-interface HistoryWhere {
+export interface HistoryWhere {
   id?: Comparisons<string | number> | null;
   timestamp?: Comparisons<number> | null;
   market?: Comparisons<'kraken'> | null;
   interval?: Comparisons<'week' | 'day'> | null;
+  usdTotalValue?: Comparisons<string> | null;
+  usdHeld?: Comparisons<string> | null;
+  intervalPctReturn?: Comparisons<string> | null;
+  benchmarkBtcValue?: Comparisons<string> | null;
+  benchmarkBtcIntervalPctReturn?: Comparisons<string> | null;
+  benchmarkEthValue?: Comparisons<string> | null;
+  benchmarkEthIntervalPctReturn?: Comparisons<string> | null;
   and?: readonly HistoryWhere[] | null;
   or?: readonly HistoryWhere[] | null;
 }
 
 export const PortfolioHistoryWhere = builder.inputRef<HistoryWhere>('PortfolioHistoryWhere').implement({
   description:
-    'Conditions on history points: all given must hold; `and` and `or` combine further conditions.',
+    'Conditions on history points: all given must hold; `and` and `or` combine further conditions. ' +
+    'A decimal condition never matches a point whose value is null.',
   fields: (t) => ({
     id: t.field({ type: IDFilter, description: 'The database id.' }),
     timestamp: t.field({ type: EpochMillisFilter, description: 'The start of the interval.' }),
     market: t.field({ type: MarketFilter, description: 'The market.' }),
     interval: t.field({ type: IntervalFilter, description: 'The interval length.' }),
+    ...Object.fromEntries(
+      decimalColumns.map((name) => [
+        name,
+        t.field({ type: DecimalFilter, description: HISTORY_DECIMALS[name] }),
+      ]),
+    ),
     and: t.field({ type: [PortfolioHistoryWhere], description: 'Conditions that must all hold as well.' }),
     or: t.field({
       type: [PortfolioHistoryWhere],
@@ -288,65 +135,108 @@ function historyIdValue(path: string) {
   };
 }
 
+/** The SQL of a PortfolioHistoryWhere, or undefined for one with no condition. */
 export function compileHistoryWhere(where: HistoryWhere, path: string) {
-  return compileWhere(where, path, (branch, branchPath) => [
-    ...columnConditions(
-      portfolioHistory.id,
-      branch.id,
-      `${branchPath}.id`,
-      historyIdValue(`${branchPath}.id`),
+  return compileWhere(where, path, (branch, at) => [
+    ...columnConditions(portfolioHistory.id, branch.id, `${at}.id`, historyIdValue(`${at}.id`)),
+    ...columnConditions(portfolioHistory.timestamp, branch.timestamp, `${at}.timestamp`, String),
+    ...columnConditions(portfolioHistory.market, branch.market, `${at}.market`),
+    ...columnConditions(portfolioHistory.interval, branch.interval, `${at}.interval`),
+    ...decimalColumns.flatMap((name) =>
+      columnConditions(portfolioHistory[name], branch[name], `${at}.${name}`),
     ),
-    ...columnConditions(portfolioHistory.timestamp, branch.timestamp, `${branchPath}.timestamp`, String),
-    ...columnConditions(portfolioHistory.market, branch.market, `${branchPath}.market`),
-    ...columnConditions(portfolioHistory.interval, branch.interval, `${branchPath}.interval`),
   ]);
 }
 
-builder.mutationField('deletePortfolioHistory', (t) =>
-  t.field({
-    type: DeletePayload,
-    authScopes: { producer: true },
-    description:
-      'Deletes the history points matching `where`, if there are at most `atMost` of them; ' +
-      'if more match, deletes nothing and says so. A `where` with no condition is refused.',
-    args: {
-      where: t.arg({ type: PortfolioHistoryWhere, required: true, description: 'Which points to delete.' }),
-      atMost: t.arg.int({
-        defaultValue: 1,
-        description:
-          'The most points this call may delete, from 1 to MAX_BATCH_SIZE (10,000 by default): a guard against a broader where than meant.',
+const historySortFields: Record<string, SortField<PortfolioHistoryRow>> = {
+  timestamp: { column: portfolioHistory.timestamp, kind: 'bigint', value: (point) => point.timestamp },
+};
+const byId: SortField<PortfolioHistoryRow> = {
+  column: portfolioHistory.id,
+  kind: 'integer',
+  value: (point) => point.id,
+};
+
+/** Oldest first; points of one instant (several markets) in id order. */
+export const oldestPointsFirst = orderingOf(['timestamp_asc'], historySortFields, byId, 'orderBy');
+
+/** The arguments that pick the points of one interval length in a time range. */
+export function historyRangeArgs(arg: ArgBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>) {
+  return {
+    interval: arg({ type: Interval, required: true, description: 'Daily or weekly points.' }),
+    market: arg({ type: Market, description: 'Only points of this market; all markets when omitted.' }),
+    from: arg({ type: EpochMillis, description: 'Only intervals starting at or after this instant.' }),
+    to: arg({ type: EpochMillis, description: 'Only intervals starting before this instant (exclusive).' }),
+  };
+}
+
+/** The SQL of historyRangeArgs. */
+export function historyRange(args: {
+  interval: IntervalValue;
+  market?: 'kraken' | null;
+  from?: number | null;
+  to?: number | null;
+}) {
+  return and(
+    eq(portfolioHistory.interval, args.interval),
+    args.market ? eq(portfolioHistory.market, args.market) : undefined,
+    args.from != null ? gte(portfolioHistory.timestamp, String(args.from)) : undefined,
+    args.to != null ? lt(portfolioHistory.timestamp, String(args.to)) : undefined,
+  );
+}
+
+export const PortfolioHistoryOrder = builder.enumType('PortfolioHistoryOrder', {
+  description: 'A way to order history points. Points of one instant come in id order.',
+  values: {
+    TIMESTAMP_ASC: { value: 'timestamp_asc', description: 'Oldest first.' },
+    TIMESTAMP_DESC: { value: 'timestamp_desc', description: 'Newest first.' },
+  } as const,
+});
+
+builder.queryField('portfolioHistory', (t) =>
+  t.connection(
+    {
+      type: PortfolioHistoryPoint,
+      complexity: (args) => ({
+        field: 1,
+        multiplier: args.first ?? args.last ?? PORTFOLIO_HISTORY_PAGE.defaultSize,
       }),
+      description: `The portfolio's history for one interval length, oldest first unless \`orderBy\` says otherwise, ${PORTFOLIO_HISTORY_PAGE.defaultSize} points a page by default and at most ${PORTFOLIO_HISTORY_PAGE.maxSize}.`,
+      args: {
+        ...historyRangeArgs(t.arg),
+        where: t.arg({
+          type: PortfolioHistoryWhere,
+          description: 'Only points meeting these conditions as well.',
+        }),
+        orderBy: t.arg({
+          type: [PortfolioHistoryOrder],
+          description: 'The order; ties end in id order. Cursors belong to one order.',
+        }),
+      },
+      resolve: (_root, args, ctx) =>
+        resolveKeysetConnection({
+          db: ctx.db,
+          table: portfolioHistory,
+          args,
+          fieldName: 'Query.portfolioHistory',
+          ordering: args.orderBy?.length
+            ? orderingOf(
+                args.orderBy,
+                historySortFields,
+                byId,
+                'Argument "orderBy" of Query.portfolioHistory',
+              )
+            : oldestPointsFirst,
+          limits: PORTFOLIO_HISTORY_PAGE,
+          filter: and(
+            historyRange(args),
+            args.where
+              ? compileHistoryWhere(args.where, 'Argument "where" of Query.portfolioHistory')
+              : undefined,
+          ),
+        }),
     },
-    resolve: async (_root, args, ctx, info) => {
-      const atMost = args.atMost;
-      const most = ctx.settings.maxBatchSize;
-      if (atMost == null || atMost < 1 || atMost > most) {
-        throw badUserInput(`${argumentName(info, 'atMost')} must be from 1 to ${most}, got ${atMost}`);
-      }
-      const condition = compileHistoryWhere(args.where, argumentName(info, 'where'));
-      if (!condition) {
-        throw badUserInput(
-          `${argumentName(info, 'where')} has no condition; deleting every point is not allowed`,
-        );
-      }
-      // Deletes at most one row more than allowed, which is enough to know the where is too broad.
-      const candidates = ctx.db
-        .select({ id: portfolioHistory.id })
-        .from(portfolioHistory)
-        .where(condition)
-        .limit(atMost + 1);
-      const deleted = await ctx.db
-        .delete(portfolioHistory)
-        .where(inArray(portfolioHistory.id, candidates))
-        .returning({ id: portfolioHistory.id });
-      if (deleted.length > atMost) {
-        // Thrown, the error rolls the operation's transaction back: nothing stays deleted.
-        throw badUserInput(
-          `More than ${atMost} history point${atMost === 1 ? '' : 's'} match ${argumentName(info, 'where')}; ` +
-            'nothing was deleted. Narrow the where, or raise atMost.',
-        );
-      }
-      return { deletedIds: deleted.map((row) => row.id) };
-    },
-  }),
+    { name: 'PortfolioHistoryConnection', description: 'A page of portfolio history points.' },
+    { name: 'PortfolioHistoryEdge', description: 'A portfolio history point and its cursor.' },
+  ),
 );

@@ -1,25 +1,30 @@
 /**
  * Trades: one fill of an order on an exchange, as the producer reported it.
- * Anyone may read the latest; the full history and writes are the producer's.
+ * Anyone may read the latest; the full list is the producer's, as the
+ * all-trades view of the PostgREST deployment was. Writes: trade-writes.ts.
  */
-import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
+import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
-import { argumentName, checkBatchSize, checkInstant, checkNoDuplicates, checkText } from './batch-input.ts';
 import { builder } from './builder.ts';
-import { DeletePayload } from './delete-payload.ts';
-import { Market } from './enums.ts';
+import { isBuyOf, Market, Side, sideOf, type SideValue } from './enums.ts';
+import {
+  columnConditions,
+  compileWhere,
+  DecimalFilter,
+  EpochMillisFilter,
+  IDFilter,
+  MarketFilter,
+  SideFilter,
+  StringFilter,
+  type Comparisons,
+} from './filters.ts';
 import { instantFields } from './instant-fields.ts';
-import { resolveKeysetConnection, type Ordering } from './pagination.ts';
+import { orderingOf, resolveKeysetConnection, type SortField } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
-import { selectsField } from './selection.ts';
-import { upsertCountFields } from './upsert-counts.ts';
 
 export const LATEST_TRADES_MAX = 1000;
 export const TRADES_PAGE = { defaultSize: 100, maxSize: 1000 };
-/** Longest texts a trade may carry; Kraken's order ids are 19 characters. */
-export const TRADE_TEXT_MAX = { id: 256, symbol: 64, baseAsset: 32, quoteAsset: 32 } as const;
 
 export const Trade = builder.objectRef<TradeRow>('Trade').implement({
   description: 'One executed trade (a fill), as reported by the producer.',
@@ -35,6 +40,11 @@ export const Trade = builder.objectRef<TradeRow>('Trade').implement({
       description: 'The asset the price is quoted in, such as "USD".',
     }),
     isBuy: t.exposeBoolean('isBuy', { description: 'True for a buy of the base asset, false for a sell.' }),
+    side: t.field({
+      type: Side,
+      description: 'BUY or SELL: isBuy as an enum, for filters and grouping.',
+      resolve: (trade) => sideOf(trade.isBuy),
+    }),
     amount: t.expose('amount', { type: Decimal, description: 'Quantity of the base asset traded.' }),
     price: t.expose('price', {
       type: Decimal,
@@ -44,12 +54,17 @@ export const Trade = builder.objectRef<TradeRow>('Trade').implement({
   }),
 });
 
-const newestFirst = [desc(trades.timestamp), asc(trades.id)];
+/** The connection type of every list of trades. */
+export const TradeConnection = builder.connectionObject(
+  { type: Trade, name: 'TradeConnection', description: 'A page of trades.' },
+  { name: 'TradeEdge', description: 'A trade and its cursor.' },
+);
 
 builder.queryField('latestTrades', (t) =>
   t.field({
     type: [Trade],
     description: 'The most recent trades, newest first; trades at the same millisecond are ordered by id.',
+    complexity: (args) => ({ field: 1, multiplier: args.limit ?? 20 }),
     args: {
       limit: t.arg.int({
         defaultValue: 20,
@@ -74,28 +89,91 @@ builder.queryField('latestTrades', (t) =>
             args.symbol != null ? eq(trades.symbol, args.symbol) : undefined,
           ),
         )
-        .orderBy(...newestFirst)
+        .orderBy(desc(trades.timestamp), asc(trades.id))
         .limit(limit);
     },
   }),
 );
 
-/** Newest first; trades of one millisecond in id order. */
-const byTimestampDesc: Ordering<TradeRow> = {
-  name: 'timestamp_desc',
-  keys: [
-    { column: trades.timestamp, direction: 'desc', kind: 'bigint', value: (trade) => trade.timestamp },
-    { column: trades.id, direction: 'asc', kind: 'text', value: (trade) => trade.id },
-  ],
+export interface TradeWhereShape {
+  id?: Comparisons<string | number> | null;
+  timestamp?: Comparisons<number> | null;
+  market?: Comparisons<'kraken'> | null;
+  symbol?: Comparisons<string> | null;
+  side?: Comparisons<SideValue> | null;
+  amount?: Comparisons<string> | null;
+  price?: Comparisons<string> | null;
+  usdValue?: Comparisons<string> | null;
+  and?: readonly TradeWhereShape[] | null;
+  or?: readonly TradeWhereShape[] | null;
+}
+
+export const TradeWhere = builder.inputRef<TradeWhereShape>('TradeWhere').implement({
+  description: 'Conditions on trades: all given must hold; `and` and `or` combine further conditions.',
+  fields: (t) => ({
+    id: t.field({ type: IDFilter, description: 'The order id.' }),
+    timestamp: t.field({ type: EpochMillisFilter, description: 'When the trade executed.' }),
+    market: t.field({ type: MarketFilter, description: 'The exchange.' }),
+    symbol: t.field({ type: StringFilter, description: 'The pair, such as "BTC/USD".' }),
+    side: t.field({ type: SideFilter, description: 'Buy or sell.' }),
+    amount: t.field({ type: DecimalFilter, description: 'Quantity of the base asset.' }),
+    price: t.field({ type: DecimalFilter, description: 'Price in the quote asset.' }),
+    usdValue: t.field({ type: DecimalFilter, description: 'Value in US dollars.' }),
+    and: t.field({ type: [TradeWhere], description: 'Conditions that must all hold as well.' }),
+    or: t.field({ type: [TradeWhere], description: 'Conditions of which at least one must hold as well.' }),
+  }),
+});
+
+/** The SQL of a TradeWhere, or undefined for one with no condition. */
+export function compileTradeWhere(where: TradeWhereShape, path: string) {
+  return compileWhere(where, path, (branch, at) => [
+    ...columnConditions(trades.id, branch.id, `${at}.id`, String),
+    ...columnConditions(trades.timestamp, branch.timestamp, `${at}.timestamp`, String),
+    ...columnConditions(trades.market, branch.market, `${at}.market`),
+    ...columnConditions(trades.symbol, branch.symbol, `${at}.symbol`),
+    ...columnConditions(trades.isBuy, branch.side, `${at}.side`, isBuyOf),
+    ...columnConditions(trades.amount, branch.amount, `${at}.amount`),
+    ...columnConditions(trades.price, branch.price, `${at}.price`),
+    ...columnConditions(trades.usdValue, branch.usdValue, `${at}.usdValue`),
+  ]);
+}
+
+const tradeSortFields: Record<string, SortField<TradeRow>> = {
+  timestamp: { column: trades.timestamp, kind: 'bigint', value: (trade) => trade.timestamp },
+  symbol: { column: trades.symbol, kind: 'text', value: (trade) => trade.symbol },
+  usdValue: { column: trades.usdValue, kind: 'decimal', value: (trade) => trade.usdValue },
 };
+const byId: SortField<TradeRow> = { column: trades.id, kind: 'text', value: (trade) => trade.id };
+
+/** Newest first, trades of one millisecond in id order: the default everywhere. */
+export const newestTradesFirst = orderingOf(['timestamp_desc'], tradeSortFields, byId, 'orderBy');
+
+export const TradeOrder = builder.enumType('TradeOrder', {
+  description: 'A way to order trades. Trades equal on every ordering given come in id order.',
+  values: {
+    TIMESTAMP_ASC: { value: 'timestamp_asc', description: 'Oldest first.' },
+    TIMESTAMP_DESC: { value: 'timestamp_desc', description: 'Newest first.' },
+    SYMBOL_ASC: { value: 'symbol_asc', description: 'By pair, A to Z.' },
+    SYMBOL_DESC: { value: 'symbol_desc', description: 'By pair, Z to A.' },
+    USD_VALUE_ASC: { value: 'usdValue_asc', description: 'Smallest value in US dollars first.' },
+    USD_VALUE_DESC: { value: 'usdValue_desc', description: 'Largest value in US dollars first.' },
+  } as const,
+});
 
 builder.queryField('trades', (t) =>
   t.connection(
     {
       type: Trade,
       authScopes: { producer: true },
-      description: `Every trade, newest first, ${TRADES_PAGE.defaultSize} a page by default and at most ${TRADES_PAGE.maxSize}. Producer only.`,
+      complexity: (args) => ({ field: 1, multiplier: args.first ?? args.last ?? TRADES_PAGE.defaultSize }),
+      description: `Every trade, newest first unless \`orderBy\` says otherwise, ${TRADES_PAGE.defaultSize} a page by default and at most ${TRADES_PAGE.maxSize}. Producer only.`,
       args: {
+        where: t.arg({ type: TradeWhere, description: 'Only trades meeting these conditions.' }),
+        orderBy: t.arg({
+          type: [TradeOrder],
+          description:
+            'The order, most significant first; ties always end in id order. Cursors belong to one order.',
+        }),
         market: t.arg({ type: Market, description: 'Only trades on this exchange.' }),
         symbol: t.arg.string({ description: 'Only trades of this pair, such as "BTC/USD".' }),
         isBuy: t.arg.boolean({ description: 'Only buys (true) or only sells (false).' }),
@@ -108,9 +186,12 @@ builder.queryField('trades', (t) =>
           table: trades,
           args,
           fieldName: 'Query.trades',
-          ordering: byTimestampDesc,
+          ordering: args.orderBy?.length
+            ? orderingOf(args.orderBy, tradeSortFields, byId, 'Argument "orderBy" of Query.trades')
+            : newestTradesFirst,
           limits: TRADES_PAGE,
           filter: and(
+            args.where ? compileTradeWhere(args.where, 'Argument "where" of Query.trades') : undefined,
             args.market ? eq(trades.market, args.market) : undefined,
             args.symbol != null ? eq(trades.symbol, args.symbol) : undefined,
             args.isBuy != null ? eq(trades.isBuy, args.isBuy) : undefined,
@@ -119,8 +200,7 @@ builder.queryField('trades', (t) =>
           ),
         }),
     },
-    { name: 'TradeConnection', description: 'A page of trades.' },
-    { name: 'TradeEdge', description: 'A trade and its cursor.' },
+    TradeConnection,
   ),
 );
 
@@ -137,120 +217,6 @@ builder.queryField('trade', (t) =>
         .from(trades)
         .where(eq(trades.id, String(id)));
       return trade ?? null;
-    },
-  }),
-);
-
-const TradeInput = builder.inputType('TradeInput', {
-  description: 'A trade to insert, or to overwrite if a trade with its id exists.',
-  fields: (t) => ({
-    id: t.id({
-      required: true,
-      description: `The order id: any text up to ${TRADE_TEXT_MAX.id} characters.`,
-    }),
-    timestamp: t.field({ type: EpochMillis, required: true, description: 'When the trade executed.' }),
-    market: t.field({ type: Market, required: true, description: 'The exchange.' }),
-    symbol: t.string({ required: true, description: 'The pair, such as "BTC/USD".' }),
-    baseAsset: t.string({ required: true, description: 'The asset bought or sold.' }),
-    quoteAsset: t.string({ required: true, description: 'The asset of the price.' }),
-    isBuy: t.boolean({ required: true, description: 'True for a buy, false for a sell.' }),
-    amount: t.field({ type: Decimal, required: true, description: 'Quantity of the base asset.' }),
-    price: t.field({ type: Decimal, required: true, description: 'Price in the quote asset.' }),
-    usdValue: t.field({ type: Decimal, required: true, description: 'Value in US dollars.' }),
-  }),
-});
-
-interface UpsertTradesResult {
-  counts: UpsertCounts;
-  trades: TradeRow[];
-}
-
-const UpsertTradesPayload = builder.objectRef<UpsertTradesResult>('UpsertTradesPayload').implement({
-  description: 'The outcome of upsertTrades.',
-  fields: (t) => ({
-    trades: t.field({
-      type: [Trade],
-      description:
-        'The trades as now stored, in the order sent. Leave it unselected for large batches you do not need back.',
-      resolve: (result) => result.trades,
-    }),
-    ...upsertCountFields(t, 'Trades'),
-  }),
-});
-
-const TRADE_COLUMNS = [
-  'id',
-  'timestamp',
-  'market',
-  'symbol',
-  'baseAsset',
-  'quoteAsset',
-  'isBuy',
-  'amount',
-  'price',
-  'usdValue',
-] as const;
-
-builder.mutationField('upsertTrades', (t) =>
-  t.field({
-    type: UpsertTradesPayload,
-    authScopes: { producer: true },
-    description:
-      'Inserts trades, or overwrites those whose id exists, in one statement: all of them or, on any error, none.',
-    args: {
-      trades: t.arg({
-        type: [TradeInput],
-        required: true,
-        description: 'The trades, each id at most once; up to MAX_BATCH_SIZE (10,000 by default) per call.',
-      }),
-    },
-    resolve: async (_root, args, ctx, info) => {
-      const where = argumentName(info, 'trades');
-      const input = args.trades;
-      checkBatchSize(input, ctx.settings.maxBatchSize, where);
-      input.forEach((trade, index) => {
-        for (const field of ['id', 'symbol', 'baseAsset', 'quoteAsset'] as const) {
-          checkText(String(trade[field]), TRADE_TEXT_MAX[field], `${where}: trades[${index}].${field}`);
-        }
-        checkInstant(trade.timestamp, `${where}: trades[${index}].timestamp`);
-      });
-      checkNoDuplicates(
-        input,
-        (trade) => String(trade.id),
-        (trade) => `the id "${trade.id}"`,
-        where,
-      );
-
-      const { counts, rows } = await bulkUpsert(ctx.db, trades, {
-        columns: TRADE_COLUMNS,
-        key: ['id'],
-        rows: input.map((trade) => ({ ...trade, id: String(trade.id), timestamp: String(trade.timestamp) })),
-        returning: selectsField(info, 'trades') ? 'rows' : 'counts',
-      });
-      return { counts, trades: rows };
-    },
-  }),
-);
-
-builder.mutationField('deleteTrades', (t) =>
-  t.field({
-    type: DeletePayload,
-    authScopes: { producer: true },
-    description: 'Deletes the trades with these ids; ids with no trade are ignored.',
-    args: {
-      ids: t.arg.idList({
-        required: true,
-        description: 'Order ids, up to MAX_BATCH_SIZE (10,000 by default) per call.',
-      }),
-    },
-    resolve: async (_root, args, ctx, info) => {
-      checkBatchSize(args.ids, ctx.settings.maxBatchSize, argumentName(info, 'ids'));
-      const ids = args.ids.map(String);
-      const deleted = await ctx.db
-        .delete(trades)
-        .where(sql`${trades.id} = any(${sql.param(ids)}::text[])`)
-        .returning({ id: trades.id });
-      return { deletedIds: deleted.map((row) => row.id) };
     },
   }),
 );

@@ -1,0 +1,178 @@
+/**
+ * The producer's writes of history points: upserts that rewrite the ongoing
+ * interval in place, and guarded deletes.
+ */
+import { inArray } from 'drizzle-orm';
+import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
+import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
+import { badUserInput } from '../errors.ts';
+import { argumentName, checkBatchSize, checkInstant, checkNoDuplicates } from './batch-input.ts';
+import { builder } from './builder.ts';
+import { DeletePayload } from './delete-payload.ts';
+import { Interval, Market } from './enums.ts';
+import { compileHistoryWhere, PortfolioHistoryPoint, PortfolioHistoryWhere } from './portfolio-history.ts';
+import { Decimal, EpochMillis } from './scalars.ts';
+import { selectsField } from './selection.ts';
+import { upsertCountFields } from './upsert-counts.ts';
+
+const PortfolioHistoryInput = builder.inputType('PortfolioHistoryInput', {
+  description:
+    'A history point to insert, or to rewrite in place if a point with its market, interval and timestamp exists. ' +
+    'Every value is replaced: a value left out is stored as null.',
+  fields: (t) => {
+    const decimal = (description: string) => t.field({ type: Decimal, description });
+    return {
+      timestamp: t.field({ type: EpochMillis, required: true, description: 'Start of the interval.' }),
+      market: t.field({ type: Market, required: true, description: 'The market.' }),
+      interval: t.field({ type: Interval, required: true, description: 'The interval length.' }),
+      updatedAt: t.field({
+        type: EpochMillis,
+        description: 'When the producer computed the point; the time of the write when left out.',
+      }),
+      usdTotalValue: decimal('Value of the portfolio in US dollars.'),
+      usdHeld: decimal('The part held in US dollars.'),
+      intervalPctReturn: decimal('Return over the interval, in percent.'),
+      benchmarkBtcValue: decimal('The value had it been held in BTC.'),
+      benchmarkBtcIntervalPctReturn: decimal("BTC's return over the interval, in percent."),
+      benchmarkEthValue: decimal('The value had it been held in ETH.'),
+      benchmarkEthIntervalPctReturn: decimal("ETH's return over the interval, in percent."),
+    };
+  },
+});
+
+interface UpsertHistoryResult {
+  counts: UpsertCounts;
+  points: PortfolioHistoryRow[];
+}
+
+const UpsertPortfolioHistoryPayload = builder
+  .objectRef<UpsertHistoryResult>('UpsertPortfolioHistoryPayload')
+  .implement({
+    description: 'The outcome of upsertPortfolioHistory.',
+    fields: (t) => ({
+      points: t.field({
+        type: [PortfolioHistoryPoint],
+        description: 'The points as now stored, in the order sent.',
+        resolve: (result) => result.points,
+      }),
+      ...upsertCountFields(t, 'Points'),
+    }),
+  });
+
+const HISTORY_KEY = ['market', 'interval', 'timestamp'] as const;
+const HISTORY_COLUMNS = [
+  ...HISTORY_KEY,
+  'updatedAt',
+  'usdTotalValue',
+  'usdHeld',
+  'intervalPctReturn',
+  'benchmarkBtcValue',
+  'benchmarkBtcIntervalPctReturn',
+  'benchmarkEthValue',
+  'benchmarkEthIntervalPctReturn',
+] as const;
+
+builder.mutationField('upsertPortfolioHistory', (t) =>
+  t.field({
+    type: UpsertPortfolioHistoryPayload,
+    authScopes: { producer: true },
+    complexity: (args) => ({ field: args.points.length, multiplier: Math.max(1, args.points.length) }),
+    description:
+      'Inserts history points, or rewrites in place those whose (market, interval, timestamp) exists, in one ' +
+      'statement. The ongoing interval is never missing, even for a moment: readers see the old point or the new one.',
+    args: {
+      points: t.arg({
+        type: [PortfolioHistoryInput],
+        required: true,
+        description: 'The points, each key at most once; up to MAX_BATCH_SIZE (10,000 by default) per call.',
+      }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      const where = argumentName(info, 'points');
+      checkBatchSize(args.points, ctx.settings.maxBatchSize, where);
+      args.points.forEach((point, index) => {
+        checkInstant(point.timestamp, `${where}: points[${index}].timestamp`);
+        if (point.updatedAt != null) checkInstant(point.updatedAt, `${where}: points[${index}].updatedAt`);
+      });
+      const writtenAt = String(Date.now());
+      const rows = args.points.map((point) => ({
+        market: point.market,
+        interval: point.interval,
+        timestamp: String(point.timestamp),
+        updatedAt: point.updatedAt == null ? writtenAt : String(point.updatedAt),
+        usdTotalValue: point.usdTotalValue ?? null,
+        usdHeld: point.usdHeld ?? null,
+        intervalPctReturn: point.intervalPctReturn ?? null,
+        benchmarkBtcValue: point.benchmarkBtcValue ?? null,
+        benchmarkBtcIntervalPctReturn: point.benchmarkBtcIntervalPctReturn ?? null,
+        benchmarkEthValue: point.benchmarkEthValue ?? null,
+        benchmarkEthIntervalPctReturn: point.benchmarkEthIntervalPctReturn ?? null,
+      }));
+      checkNoDuplicates(
+        rows,
+        (row) => `${row.market} ${row.interval} ${row.timestamp}`,
+        (row) => `the point (${row.market}, ${row.interval}, ${row.timestamp})`,
+        where,
+      );
+      const { counts, rows: stored } = await bulkUpsert(ctx.db, portfolioHistory, {
+        columns: HISTORY_COLUMNS,
+        key: HISTORY_KEY,
+        // Resending a point unchanged but for its write time leaves it as it is.
+        ignoreInChangeCheck: ['updatedAt'],
+        rows,
+        returning: selectsField(info, 'points') ? 'rows' : 'counts',
+      });
+      return { counts, points: stored };
+    },
+  }),
+);
+
+builder.mutationField('deletePortfolioHistory', (t) =>
+  t.field({
+    type: DeletePayload,
+    authScopes: { producer: true },
+    complexity: (args) => ({ field: args.atMost ?? 1, multiplier: Math.max(1, args.atMost ?? 1) }),
+    description:
+      'Deletes the history points matching `where`, if there are at most `atMost` of them; ' +
+      'if more match, deletes nothing and says so. A `where` with no condition is refused.',
+    args: {
+      where: t.arg({ type: PortfolioHistoryWhere, required: true, description: 'Which points to delete.' }),
+      atMost: t.arg.int({
+        defaultValue: 1,
+        description:
+          'The most points this call may delete, from 1 to MAX_BATCH_SIZE (10,000 by default): a guard against a broader where than meant.',
+      }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      const atMost = args.atMost;
+      const most = ctx.settings.maxBatchSize;
+      if (atMost == null || atMost < 1 || atMost > most) {
+        throw badUserInput(`${argumentName(info, 'atMost')} must be from 1 to ${most}, got ${atMost}`);
+      }
+      const condition = compileHistoryWhere(args.where, argumentName(info, 'where'));
+      if (!condition) {
+        throw badUserInput(
+          `${argumentName(info, 'where')} has no condition; deleting every point is not allowed`,
+        );
+      }
+      // Deletes at most one row more than allowed, which is enough to know the where is too broad.
+      const candidates = ctx.db
+        .select({ id: portfolioHistory.id })
+        .from(portfolioHistory)
+        .where(condition)
+        .limit(atMost + 1);
+      const deleted = await ctx.db
+        .delete(portfolioHistory)
+        .where(inArray(portfolioHistory.id, candidates))
+        .returning({ id: portfolioHistory.id });
+      if (deleted.length > atMost) {
+        // Thrown, the error rolls the operation's transaction back: nothing stays deleted.
+        throw badUserInput(
+          `More than ${atMost} history point${atMost === 1 ? '' : 's'} match ${argumentName(info, 'where')}; ` +
+            'nothing was deleted. Narrow the where, or raise atMost.',
+        );
+      }
+      return { deletedIds: deleted.map((row) => row.id) };
+    },
+  }),
+);

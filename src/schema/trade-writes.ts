@@ -1,0 +1,133 @@
+/**
+ * The producer's writes of trades: one statement per batch, all or nothing.
+ */
+import { sql } from 'drizzle-orm';
+import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
+import { trades, type Trade as TradeRow } from '../db/schema.ts';
+import { argumentName, checkBatchSize, checkInstant, checkNoDuplicates, checkText } from './batch-input.ts';
+import { builder } from './builder.ts';
+import { DeletePayload } from './delete-payload.ts';
+import { Market } from './enums.ts';
+import { Decimal, EpochMillis } from './scalars.ts';
+import { selectsField } from './selection.ts';
+import { Trade } from './trade.ts';
+import { upsertCountFields } from './upsert-counts.ts';
+
+/** Longest texts a trade may carry; Kraken's order ids are 19 characters. */
+export const TRADE_TEXT_MAX = { id: 256, symbol: 64, baseAsset: 32, quoteAsset: 32 } as const;
+
+const TradeInput = builder.inputType('TradeInput', {
+  description: 'A trade to insert, or to overwrite if a trade with its id exists.',
+  fields: (t) => ({
+    id: t.id({
+      required: true,
+      description: `The order id: any text up to ${TRADE_TEXT_MAX.id} characters.`,
+    }),
+    timestamp: t.field({ type: EpochMillis, required: true, description: 'When the trade executed.' }),
+    market: t.field({ type: Market, required: true, description: 'The exchange.' }),
+    symbol: t.string({ required: true, description: 'The pair, such as "BTC/USD".' }),
+    baseAsset: t.string({ required: true, description: 'The asset bought or sold.' }),
+    quoteAsset: t.string({ required: true, description: 'The asset of the price.' }),
+    isBuy: t.boolean({ required: true, description: 'True for a buy, false for a sell.' }),
+    amount: t.field({ type: Decimal, required: true, description: 'Quantity of the base asset.' }),
+    price: t.field({ type: Decimal, required: true, description: 'Price in the quote asset.' }),
+    usdValue: t.field({ type: Decimal, required: true, description: 'Value in US dollars.' }),
+  }),
+});
+
+interface UpsertTradesResult {
+  counts: UpsertCounts;
+  trades: TradeRow[];
+}
+
+const UpsertTradesPayload = builder.objectRef<UpsertTradesResult>('UpsertTradesPayload').implement({
+  description: 'The outcome of upsertTrades.',
+  fields: (t) => ({
+    trades: t.field({
+      type: [Trade],
+      description:
+        'The trades as now stored, in the order sent. Leave it unselected for large batches you do not need back.',
+      resolve: (result) => result.trades,
+    }),
+    ...upsertCountFields(t, 'Trades'),
+  }),
+});
+
+const TRADE_COLUMNS = [
+  'id',
+  'timestamp',
+  'market',
+  'symbol',
+  'baseAsset',
+  'quoteAsset',
+  'isBuy',
+  'amount',
+  'price',
+  'usdValue',
+] as const;
+
+builder.mutationField('upsertTrades', (t) =>
+  t.field({
+    type: UpsertTradesPayload,
+    authScopes: { producer: true },
+    complexity: (args) => ({ field: args.trades.length, multiplier: Math.max(1, args.trades.length) }),
+    description:
+      'Inserts trades, or overwrites those whose id exists, in one statement: all of them or, on any error, none.',
+    args: {
+      trades: t.arg({
+        type: [TradeInput],
+        required: true,
+        description: 'The trades, each id at most once; up to MAX_BATCH_SIZE (10,000 by default) per call.',
+      }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      const where = argumentName(info, 'trades');
+      const input = args.trades;
+      checkBatchSize(input, ctx.settings.maxBatchSize, where);
+      input.forEach((trade, index) => {
+        for (const field of ['id', 'symbol', 'baseAsset', 'quoteAsset'] as const) {
+          checkText(String(trade[field]), TRADE_TEXT_MAX[field], `${where}: trades[${index}].${field}`);
+        }
+        checkInstant(trade.timestamp, `${where}: trades[${index}].timestamp`);
+      });
+      checkNoDuplicates(
+        input,
+        (trade) => String(trade.id),
+        (trade) => `the id "${trade.id}"`,
+        where,
+      );
+
+      const { counts, rows } = await bulkUpsert(ctx.db, trades, {
+        columns: TRADE_COLUMNS,
+        key: ['id'],
+        rows: input.map((trade) => ({ ...trade, id: String(trade.id), timestamp: String(trade.timestamp) })),
+        returning: selectsField(info, 'trades') ? 'rows' : 'counts',
+      });
+      return { counts, trades: rows };
+    },
+  }),
+);
+
+builder.mutationField('deleteTrades', (t) =>
+  t.field({
+    type: DeletePayload,
+    authScopes: { producer: true },
+    complexity: (args) => ({ field: args.ids.length, multiplier: Math.max(1, args.ids.length) }),
+    description: 'Deletes the trades with these ids; ids with no trade are ignored.',
+    args: {
+      ids: t.arg.idList({
+        required: true,
+        description: 'Order ids, up to MAX_BATCH_SIZE (10,000 by default) per call.',
+      }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      checkBatchSize(args.ids, ctx.settings.maxBatchSize, argumentName(info, 'ids'));
+      const ids = args.ids.map(String);
+      const deleted = await ctx.db
+        .delete(trades)
+        .where(sql`${trades.id} = any(${sql.param(ids)}::text[])`)
+        .returning({ id: trades.id });
+      return { deletedIds: deleted.map((row) => row.id) };
+    },
+  }),
+);
