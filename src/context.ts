@@ -4,6 +4,7 @@
  */
 import type { Authenticate, Viewer } from './auth/authenticate.ts';
 import type { Database } from './db/database.ts';
+import type { Loaders } from './loaders.ts';
 
 /** Server settings resolvers need, the same for every request. */
 export interface RequestSettings {
@@ -25,14 +26,18 @@ export interface Context {
    * operation-transaction plugin, the one place a request's handle is made.
    */
   db: Database;
+  /** Batching loaders bound to `db`; made with it, for each operation. */
+  loaders: Loaders;
 }
 
-/** Stands in for `db` until an operation's transaction begins, so a stray query fails loudly. */
-const noDatabaseOutsideAnOperation = new Proxy({} as Database, {
-  get(_, property) {
-    throw new Error(`ctx.db.${String(property)} used outside an operation's transaction`);
-  },
-});
+/** Stands in for `db` and `loaders` until an operation's transaction begins, so a stray query fails loudly. */
+function outsideAnOperation<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get(_, property) {
+      throw new Error(`ctx.${name}.${String(property)} used outside an operation's transaction`);
+    },
+  });
+}
 
 export async function createRequestContext(
   request: Request,
@@ -42,6 +47,7 @@ export async function createRequestContext(
   return {
     viewer: await authenticate(request.headers.get('authorization')),
     settings,
-    db: noDatabaseOutsideAnOperation,
+    db: outsideAnOperation('db'),
+    loaders: outsideAnOperation('loaders'),
   };
 }

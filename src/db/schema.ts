@@ -10,6 +10,14 @@ import { bigint, boolean, index, numeric, pgEnum, pgTable, serial, text, unique 
 export const marketEnum = pgEnum('market_enum', ['kraken']);
 export const intervalEnum = pgEnum('interval_enum', ['week', 'day']);
 
+export type IntervalValue = (typeof intervalEnum.enumValues)[number];
+
+/** How long each interval is: a point covers [timestamp, timestamp + length). */
+export const intervalMillis = {
+  week: 7 * 86_400_000,
+  day: 86_400_000,
+} as const satisfies Record<IntervalValue, number>;
+
 /**
  * NUMERIC(48,18) kept as the string PostgreSQL returns: a JavaScript number
  * would silently round the 30 integer and 18 fractional digits.

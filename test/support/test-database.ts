@@ -15,6 +15,8 @@ export const testDrivers: DriverName[] = inject('postgresTemplate') ? ['pglite',
 export interface TestDatabase extends DatabaseConnection {
   /** Every statement drizzle sent, oldest first; clear it with `statements.length = 0`. */
   statements: string[];
+  /** The parameters of each statement in `statements`, by position. */
+  parameters: unknown[][];
 }
 
 /** The statements that read or write data: all but each operation's role setup. */
@@ -26,11 +28,19 @@ let databaseCounter = 0;
 
 export async function openTestDatabase(driver: DriverName): Promise<TestDatabase> {
   const statements: string[] = [];
-  const logger = { logQuery: (query: string) => void statements.push(query) };
+  const parameters: unknown[][] = [];
+  const logger = {
+    logQuery: (query: string, params: unknown[]) => {
+      // Clearing `statements` (length = 0) clears the parameters with it.
+      parameters.length = statements.length;
+      statements.push(query);
+      parameters.push(params);
+    },
+  };
 
   if (driver === 'pglite') {
     const dump = new Blob([readFileSync(inject('pgliteTemplatePath'))]);
-    return Object.assign(await openPglite({ loadDataDir: dump, logger }), { statements });
+    return Object.assign(await openPglite({ loadDataDir: dump, logger }), { statements, parameters });
   }
 
   const template = inject('postgresTemplate');
@@ -42,6 +52,7 @@ export async function openTestDatabase(driver: DriverName): Promise<TestDatabase
   return {
     ...connection,
     statements,
+    parameters,
     async close() {
       await connection.close();
       await admin`drop database if exists ${admin(name)} with (force)`;
@@ -69,4 +80,23 @@ export function forEachDriver(define: (database: () => TestDatabase, driver: Dri
       return database;
     }, driver);
   });
+}
+
+/**
+ * The plan PostgreSQL would use for a recorded statement, with sequential
+ * scans and sorts priced out: if the plan still scans a table sequentially,
+ * or sorts, no index can serve the statement (small test tables would
+ * otherwise be scanned and sorted whatever the indexes).
+ */
+export async function explainOnPostgres(database: TestDatabase, statementIndex: number): Promise<string> {
+  if (database.driver !== 'postgres') throw new Error('EXPLAIN checks run on PostgreSQL');
+  const client = (database.db as unknown as { $client: postgres.Sql }).$client;
+  const statement = database.statements[statementIndex]!;
+  const params = database.parameters[statementIndex] ?? [];
+  return client.begin(async (tx) => {
+    await tx.unsafe('set local enable_seqscan = off');
+    await tx.unsafe('set local enable_sort = off');
+    const rows = await tx.unsafe(`explain ${statement}`, params as never[]);
+    return rows.map((row) => String(row['QUERY PLAN'])).join('\n');
+  }) as Promise<string>;
 }
