@@ -8,6 +8,11 @@ import './enums.ts';
 import './connection.ts';
 import './viewer.ts';
 import './trade.ts';
+import './trade-writes.ts';
 import './portfolio-history.ts';
+import './portfolio-history-writes.ts';
+import './relations.ts';
+import './trade-stats.ts';
+import './portfolio-performance.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,270 @@
+/**
+ * tradeStats and portfolioPerformance: computed in SQL, checked against
+ * values computed here exactly (bigint), and against a history small enough
+ * to work out by hand.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateDemoPortfolio, seedDemoData } from '../src/db/demo-data.ts';
+import { portfolioHistory } from '../src/db/schema.ts';
+import type { App } from '../src/yoga.ts';
+import { producerHeaders } from './support/auth.ts';
+import { divideRounded, fromFixed18, toFixed18 } from './support/decimal.ts';
+import { historyPoint, resetTables } from './support/fixtures.ts';
+import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
+import { forEachDriver } from './support/test-database.ts';
+
+const demo = generateDemoPortfolio();
+type DemoTrade = (typeof demo.trades)[number];
+
+const STATS_FIELDS =
+  'symbol market side bucketStart count buyVolumeUsd sellVolumeUsd netBaseAmount volumeWeightedAveragePrice';
+
+function utcBucket(timestamp: number, bucket: 'day' | 'week' | 'month'): number {
+  const date = new Date(timestamp);
+  const day = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+  if (bucket === 'day') return day;
+  if (bucket === 'week') return day - ((date.getUTCDay() + 6) % 7) * 86_400_000;
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+}
+
+/** What tradeStats must answer, computed from the generated rows. */
+function referenceStats(rows: DemoTrade[], keyOf: (row: DemoTrade) => Record<string, unknown>) {
+  const groups = new Map<string, { key: Record<string, unknown>; rows: DemoTrade[] }>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const id = JSON.stringify(key);
+    if (!groups.has(id)) groups.set(id, { key, rows: [] });
+    groups.get(id)!.rows.push(row);
+  }
+  return [...groups.values()].map(({ key, rows: members }) => {
+    const sum = (values: bigint[]) => values.reduce((total, value) => total + value, 0n);
+    const amount = sum(members.map((row) => toFixed18(row.amount)));
+    const notional = sum(members.map((row) => toFixed18(row.price) * toFixed18(row.amount)));
+    return {
+      symbol: null,
+      market: null,
+      side: null,
+      bucketStart: null,
+      ...key,
+      count: members.length,
+      buyVolumeUsd: fromFixed18(
+        sum(members.filter((row) => row.isBuy).map((row) => toFixed18(row.usdValue))),
+      ),
+      sellVolumeUsd: fromFixed18(
+        sum(members.filter((row) => !row.isBuy).map((row) => toFixed18(row.usdValue))),
+      ),
+      netBaseAmount: fromFixed18(sum(members.map((row) => (row.isBuy ? 1n : -1n) * toFixed18(row.amount)))),
+      // notional has 36 decimals, amount 18: the quotient has 18.
+      volumeWeightedAveragePrice: amount === 0n ? null : fromFixed18(divideRounded(notional, amount)),
+    };
+  });
+}
+
+const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  JSON.stringify([a.symbol, a.market, a.side, a.bucketStart]) <
+  JSON.stringify([b.symbol, b.market, b.side, b.bucketStart])
+    ? -1
+    : 1;
+
+forEachDriver((database) => {
+  let app: App;
+  let producer: Record<string, string>;
+  beforeAll(async () => {
+    app = createTestApp(database());
+    producer = await producerHeaders();
+    await resetTables(database().db);
+    await seedDemoData(database().db);
+  });
+
+  describe('tradeStats', () => {
+    const stats = async (args: string) => {
+      const result = await graphql(app, `{ tradeStats${args} { ${STATS_FIELDS} } }`, {}, producer);
+      expect(result.errors).toBeUndefined();
+      return result.data.tradeStats as Record<string, unknown>[];
+    };
+
+    it('over all trades', async () => {
+      expect(await stats('')).toEqual(referenceStats(demo.trades, () => ({})));
+    });
+
+    it('by symbol and side', async () => {
+      const expected = referenceStats(demo.trades, (row) => ({
+        symbol: row.symbol,
+        side: row.isBuy ? 'BUY' : 'SELL',
+      }));
+      expect([...(await stats('(groupBy: [SYMBOL, SIDE])'))].sort(byKey)).toEqual(expected.sort(byKey));
+    });
+
+    it.each(['day', 'week', 'month'] as const)('by %s (UTC), within a where', async (bucket) => {
+      const where = '{ symbol: { eq: "ETH/USD" }, timestamp: { gte: 1740000000000, lt: 1760000000000 } }';
+      const rows = demo.trades.filter(
+        (row) =>
+          row.symbol === 'ETH/USD' &&
+          Number(row.timestamp) >= 1740000000000 &&
+          Number(row.timestamp) < 1760000000000,
+      );
+      const expected = referenceStats(rows, (row) => ({
+        market: 'KRAKEN',
+        bucketStart: utcBucket(Number(row.timestamp), bucket),
+      }));
+      const actual = await stats(`(where: ${where}, groupBy: [MARKET, ${bucket.toUpperCase()}])`);
+      expect(actual).toEqual(expected.sort((a, b) => Number(a.bucketStart) - Number(b.bucketStart)));
+    });
+
+    it('answers zero counts, not nothing, when no trade matches', async () => {
+      expect(await stats('(where: { symbol: { eq: "NONE/USD" } })')).toEqual([
+        {
+          symbol: null,
+          market: null,
+          side: null,
+          bucketStart: null,
+          count: 0,
+          buyVolumeUsd: '0.000000000000000000',
+          sellVolumeUsd: '0.000000000000000000',
+          netBaseAmount: '0.000000000000000000',
+          volumeWeightedAveragePrice: null,
+        },
+      ]);
+    });
+
+    it('refuses two time buckets', async () => {
+      const result = await graphql(app, '{ tradeStats(groupBy: [DAY, MONTH]) { count } }', {}, producer);
+      expect(errorsOf(result)).toEqual([
+        {
+          code: 'BAD_USER_INPUT',
+          message: 'Argument "groupBy" of Query.tradeStats may hold one of DAY, WEEK and MONTH, not 2',
+        },
+      ]);
+    });
+  });
+
+  describe('portfolioPerformance', () => {
+    const WEEK = 7 * 86_400_000;
+    const T = Date.UTC(2030, 0, 7);
+    const query = (args: string) =>
+      graphql(
+        app,
+        `{ portfolioPerformance(interval: WEEK, market: KRAKEN${args}) {
+            pointCount portfolioReturnPct benchmarkBtcReturnPct benchmarkEthReturnPct maxDrawdownPct
+            series { timestamp portfolioReturnPct benchmarkBtcReturnPct benchmarkEthReturnPct drawdownPct } } }`,
+      );
+    const pct = (text: string) => fromFixed18(toFixed18(text));
+
+    beforeAll(async () => {
+      // Weeks far after the demo data, with returns simple enough to work out by hand.
+      const weeks: [string | null, string | null, string | null][] = [
+        ['10', '5', '-10'],
+        ['-20', '10', null],
+        ['5', '-50', '20'],
+        ['12.5', '0', '10'],
+      ];
+      await database()
+        .db.insert(portfolioHistory)
+        .values(
+          weeks.map(([portfolio, btc, eth], index) =>
+            historyPoint({
+              timestamp: String(T + index * WEEK),
+              intervalPctReturn: portfolio,
+              benchmarkBtcIntervalPctReturn: btc,
+              benchmarkEthIntervalPctReturn: eth,
+            }),
+          ),
+        );
+    });
+
+    it('compounds the interval returns and finds the deepest drawdown', async () => {
+      const result = await query(`, from: ${T}`);
+      expect(result.errors).toBeUndefined();
+      // Portfolio: ×1.1 ×0.8 ×1.05 ×1.125 → 1.1, 0.88, 0.924, 1.0395; high 1.1.
+      // BTC: ×1.05 ×1.1 ×0.5 ×1 → 1.05, 1.155, 0.5775, 0.5775.
+      // ETH: ×0.9 ×1 (null) ×1.2 ×1.1 → 0.9, 0.9, 1.08, 1.188.
+      expect(result.data.portfolioPerformance).toEqual({
+        pointCount: 4,
+        portfolioReturnPct: pct('3.95'),
+        benchmarkBtcReturnPct: pct('-42.25'),
+        benchmarkEthReturnPct: pct('18.8'),
+        maxDrawdownPct: pct('20'),
+        series: [
+          {
+            timestamp: T,
+            portfolioReturnPct: pct('10'),
+            benchmarkBtcReturnPct: pct('5'),
+            benchmarkEthReturnPct: pct('-10'),
+            drawdownPct: pct('0'),
+          },
+          {
+            timestamp: T + WEEK,
+            portfolioReturnPct: pct('-12'),
+            benchmarkBtcReturnPct: pct('15.5'),
+            benchmarkEthReturnPct: pct('-10'),
+            drawdownPct: pct('20'),
+          },
+          {
+            timestamp: T + 2 * WEEK,
+            portfolioReturnPct: pct('-7.6'),
+            benchmarkBtcReturnPct: pct('-42.25'),
+            benchmarkEthReturnPct: pct('8'),
+            drawdownPct: pct('16'),
+          },
+          {
+            timestamp: T + 3 * WEEK,
+            portfolioReturnPct: pct('3.95'),
+            benchmarkBtcReturnPct: pct('-42.25'),
+            benchmarkEthReturnPct: pct('18.8'),
+            drawdownPct: pct('5.5'),
+          },
+        ],
+      });
+    });
+
+    it('counts the starting value as a high: a loss in the first interval is a drawdown', async () => {
+      const result = await query(`, from: ${T + WEEK}, to: ${T + 3 * WEEK}`);
+      // ×0.8 ×1.05 → 0.8, 0.84
+      expect(result.data.portfolioPerformance).toMatchObject({
+        pointCount: 2,
+        portfolioReturnPct: pct('-16'),
+        maxDrawdownPct: pct('20'),
+      });
+    });
+
+    it('keeps all 18 decimals: a 0.000000000000000001 % return is not lost', async () => {
+      const lone = T + 100 * WEEK;
+      await database()
+        .db.insert(portfolioHistory)
+        .values(historyPoint({ timestamp: String(lone), intervalPctReturn: '0.000000000000000001' }));
+      const result = await query(`, from: ${lone}`);
+      expect(result.data.portfolioPerformance.portfolioReturnPct).toBe('0.000000000000000001');
+    });
+
+    it('answers an empty range with nulls', async () => {
+      const result = await query(`, from: ${T + 1000 * WEEK}`);
+      expect(result.data.portfolioPerformance).toEqual({
+        pointCount: 0,
+        portfolioReturnPct: null,
+        benchmarkBtcReturnPct: null,
+        benchmarkEthReturnPct: null,
+        maxDrawdownPct: null,
+        series: [],
+      });
+    });
+
+    it('matches the demo history compounded here', async () => {
+      const weekly = demo.history.filter((point) => point.interval === 'week');
+      let growth = 1n * 10n ** 40n;
+      for (const point of weekly) {
+        growth = divideRounded(growth * (100n * SCALE + toFixed18(point.intervalPctReturn!)), 100n * SCALE);
+      }
+      const expected = fromFixed18(divideRounded((growth - 10n ** 40n) * 100n, 10n ** 22n));
+      const result = await graphql(
+        app,
+        `{ portfolioPerformance(interval: WEEK, to: ${T}) { pointCount portfolioReturnPct } }`,
+      );
+      expect(result.data.portfolioPerformance).toEqual({
+        pointCount: weekly.length,
+        portfolioReturnPct: expected,
+      });
+    });
+  });
+});
+
+const SCALE = 10n ** 18n;
