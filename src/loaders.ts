@@ -10,8 +10,7 @@
  * caller's role, in one transaction.
  */
 import DataLoader from 'dataloader';
-import { and, asc, desc, getTableColumns, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, desc, sql } from 'drizzle-orm';
 import type { Database } from './db/database.ts';
 import {
   intervalMillis,
@@ -79,14 +78,12 @@ function batched<Key, Value>(
   };
 }
 
-/** The property name drizzle gives a trades column (e.g. usdValue for usd_value). */
-function propertyOf(column: PgColumn): keyof Trade {
-  const found = Object.entries(getTableColumns(trades)).find(([, candidate]) => candidate === column);
-  if (!found) throw new Error(`${column.name} is not a column of trades`);
-  return found[0] as keyof Trade;
+export interface LoaderOptions {
+  /** Keep what was loaded for the rest of the operation (off where the operation writes). */
+  cache?: boolean;
 }
 
-export function createLoaders(db: Database) {
+export function createLoaders(db: Database, { cache = true }: LoaderOptions = {}) {
   const tradesInWindow = new DataLoader<TradeWindowPage, Trade[], string>(
     batched(
       // Windows paged alike (same ordering, cursor and size) share a statement.
@@ -108,8 +105,8 @@ export function createLoaders(db: Database) {
           // Each window's rows in the page's own order, as the lateral read them.
           .orderBy(
             sql`w.n`,
-            ...ordering.keys.map(({ column, direction }) => {
-              const pageColumn = page._.selectedFields[propertyOf(column)]!;
+            ...ordering.keys.map(({ property, direction }) => {
+              const pageColumn = page._.selectedFields[property as keyof Trade]!;
               return direction === 'asc' ? asc(pageColumn) : desc(pageColumn);
             }),
           );
@@ -119,6 +116,7 @@ export function createLoaders(db: Database) {
       },
     ),
     {
+      cache,
       cacheKeyFn: (key) =>
         JSON.stringify([key.market, key.start, key.end, key.ordering.name, key.after ?? null, key.limit]),
     },
@@ -136,7 +134,7 @@ export function createLoaders(db: Database) {
       for (const { n, count } of rows) counts[n - 1] = count;
       return counts;
     },
-    { cacheKeyFn: (key) => JSON.stringify([key.market, key.start, key.end]) },
+    { cache, cacheKeyFn: (key) => JSON.stringify([key.market, key.start, key.end]) },
   );
 
   const historyPointOfTrade = new DataLoader<TradeInstant, PortfolioHistoryPoint | null, string>(
@@ -174,7 +172,7 @@ export function createLoaders(db: Database) {
         return points;
       },
     ),
-    { cacheKeyFn: (key) => JSON.stringify([key.market, key.interval, key.timestamp]) },
+    { cache, cacheKeyFn: (key) => JSON.stringify([key.market, key.interval, key.timestamp]) },
   );
 
   return { tradesInWindow, tradeCountInWindow, historyPointOfTrade };

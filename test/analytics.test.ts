@@ -5,11 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoPortfolio, seedDemoData } from '../src/db/demo-data.ts';
-import { portfolioHistory } from '../src/db/schema.ts';
+import { sql } from 'drizzle-orm';
+import { portfolioHistory, trades } from '../src/db/schema.ts';
 import type { App } from '../src/yoga.ts';
 import { producerHeaders } from './support/auth.ts';
 import { divideRounded, fromFixed18, toFixed18 } from './support/decimal.ts';
-import { historyPoint, resetTables } from './support/fixtures.ts';
+import { historyPoint, resetTables, trade } from './support/fixtures.ts';
 import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
 import { forEachDriver } from './support/test-database.ts';
 
@@ -127,6 +128,25 @@ forEachDriver((database) => {
       ]);
     });
 
+    it('orders time buckets by time, across a change in digit count and before 1970', async () => {
+      const early = [Date.UTC(1969, 5, 15), Date.UTC(2001, 7, 1), Date.UTC(2001, 9, 1)];
+      await database()
+        .db.insert(trades)
+        .values(early.map((timestamp, i) => trade({ id: `early-${i}`, timestamp: String(timestamp) })));
+      const rows = await stats('(where: { timestamp: { lt: 1100000000000 } }, groupBy: [MONTH])');
+      expect(rows.map((row) => row.bucketStart)).toEqual([
+        Date.UTC(1969, 5, 1),
+        Date.UTC(2001, 7, 1),
+        Date.UTC(2001, 9, 1),
+      ]);
+      const weeks = await stats('(where: { timestamp: { lt: 0 } }, groupBy: [WEEK])');
+      // 1969-06-15 was a Sunday: its week began on Monday the 9th.
+      expect(weeks.map((row) => row.bucketStart)).toEqual([Date.UTC(1969, 5, 9)]);
+      await database()
+        .db.delete(trades)
+        .where(sql`${trades.id} like 'early-%'`);
+    });
+
     it('refuses two time buckets', async () => {
       const result = await graphql(app, '{ tradeStats(groupBy: [DAY, MONTH]) { count } }', {}, producer);
       expect(errorsOf(result)).toEqual([
@@ -234,6 +254,58 @@ forEachDriver((database) => {
         .values(historyPoint({ timestamp: String(lone), intervalPctReturn: '0.000000000000000001' }));
       const result = await query(`, from: ${lone}`);
       expect(result.data.portfolioPerformance.portfolioReturnPct).toBe('0.000000000000000001');
+    });
+
+    it('keeps the series in time order across a change in digit count', async () => {
+      // 2001-09-09 01:46:40 UTC is 1,000,000,000,000 ms: text order would put it first.
+      const days = [-2, -1, 0, 1].map(
+        (day) => 1_000_000_000_000 - (1_000_000_000_000 % 86_400_000) + day * 86_400_000,
+      );
+      await database()
+        .db.insert(portfolioHistory)
+        .values(
+          days.map((timestamp, i) =>
+            historyPoint({
+              timestamp: String(timestamp),
+              interval: 'day',
+              intervalPctReturn: i === 3 ? '50' : '1',
+            }),
+          ),
+        );
+      const result = await graphql(
+        app,
+        `{ portfolioPerformance(interval: DAY, market: KRAKEN, from: ${days[0]}, to: ${days[3]! + 1}) { portfolioReturnPct series { timestamp } } }`,
+      );
+      expect(
+        result.data.portfolioPerformance.series.map((point: { timestamp: number }) => point.timestamp),
+      ).toEqual(days);
+      // ×1.01 ×1.01 ×1.01 ×1.5
+      expect(result.data.portfolioPerformance.portfolioReturnPct).toBe(pct('54.54515'));
+    });
+
+    it('refuses to compound the points of several markets together', async () => {
+      const lone = T + 300 * WEEK;
+      await database()
+        .db.insert(portfolioHistory)
+        .values([
+          historyPoint({ timestamp: String(lone) }),
+          historyPoint({ timestamp: String(lone), market: null }),
+        ]);
+      const result = await graphql(
+        app,
+        `{ portfolioPerformance(interval: WEEK, from: ${lone}) { pointCount } }`,
+      );
+      expect(errorsOf(result)).toEqual([
+        {
+          code: 'BAD_USER_INPUT',
+          message: 'The range holds points of kraken, no market; give market to choose one',
+        },
+      ]);
+      const chosen = await graphql(
+        app,
+        `{ portfolioPerformance(interval: WEEK, market: KRAKEN, from: ${lone}) { pointCount } }`,
+      );
+      expect(chosen.data.portfolioPerformance.pointCount).toBe(1);
     });
 
     it('answers an empty range with nulls', async () => {

@@ -126,6 +126,11 @@ const historyCases: Case<DemoPoint>[] = [
       compareFixed18(row.intervalPctReturn!, '0') < 0 || row.timestamp === demo.history[3]!.timestamp,
   },
   { name: 'interval in', where: { interval: { in: ['DAY'] } }, matches: (row) => row.interval === 'day' },
+  {
+    name: 'id in (serial ids)',
+    where: { id: { in: ['1', '2', '730', '731'] } },
+    matches: (row) => [0, 1, 729, 730].includes(demo.history.indexOf(row)),
+  },
 ];
 
 interface Page {
@@ -248,6 +253,21 @@ forEachDriver((database) => {
       expect(nodes.map((node) => node.id)).toEqual(
         weeks.map((row) => String(historyIds.get(`week ${row.timestamp}`))),
       );
+    });
+
+    it('refuses an empty or, which would otherwise match everything', async () => {
+      const result = await graphql(
+        app,
+        '{ trades(where: { symbol: { eq: "BTC/USD" }, or: [] }) { totalCount } }',
+        {},
+        producer,
+      );
+      expect(errorsOf(result)).toEqual([
+        {
+          code: 'BAD_USER_INPUT',
+          message: 'Argument "where" of Query.trades.or is empty; leave it out instead',
+        },
+      ]);
     });
 
     it('refuses a cursor from another ordering, and the same field twice', async () => {

@@ -134,6 +134,36 @@ forEachDriver((database) => {
       );
     });
 
+    it('allow one introspection root, and count aliases in introspection too', async () => {
+      const twice = await graphql(
+        app,
+        '{ a: __schema { queryType { name } } b: __schema { queryType { name } } }',
+      );
+      expect(limitOf(twice)).toMatchObject({ limit: 'introspection', max: 1, actual: 2 });
+      const aliased = `{ __schema { ${Array.from({ length: defaults.reader.aliases + 1 }, (_, i) => `t${i}: types { name }`).join(' ')} } }`;
+      expect(limitOf(await graphql(app, aliased))).toMatchObject({ limit: 'aliases' });
+    });
+
+    it('refuse variables nested deeper than any filter needs, before coercing them', async () => {
+      let where: Record<string, unknown> = { market: { eq: 'KRAKEN' } };
+      for (let level = 0; level < 1_500; level++) where = { and: [where] };
+      const result = await graphql(
+        app,
+        'query($where: PortfolioHistoryWhere) { portfolioHistory(interval: WEEK, where: $where) { totalCount } }',
+        { where },
+      );
+      expect(result.status).toBe(400);
+      expect(limitOf(result)).toMatchObject({ limit: 'variables', max: 32 });
+    });
+
+    it('price a performance series at the most points it may hold', async () => {
+      const series = (count: number) =>
+        `{ ${Array.from({ length: count }, (_, i) => `p${i}: portfolioPerformance(interval: DAY) { series { timestamp time portfolioReturnPct benchmarkBtcReturnPct benchmarkEthReturnPct drawdownPct } }`).join(' ')} }`;
+      // Each: 10 for the field, 1 + 2000 × 6 for its series.
+      await check(series(2), null);
+      await check(series(3), { limit: 'cost', actual: 3 * 12_011 });
+    });
+
     it("leave GraphiQL's introspection alone, however deep", async () => {
       const result = await graphql(app, getIntrospectionQuery());
       expect(result.errors).toBeUndefined();

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { portfolioHistory, trades } from '../src/db/schema.ts';
 import type { App } from '../src/yoga.ts';
 import { producerHeaders } from './support/auth.ts';
-import { historyPoint, resetTables, trade, type TradeInsert } from './support/fixtures.ts';
+import { historyPoint, resetTables, trade, tradeInput, type TradeInsert } from './support/fixtures.ts';
 import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
 import { dataStatements, explainOnPostgres, forEachDriver } from './support/test-database.ts';
 
@@ -196,6 +196,45 @@ forEachDriver((database, driver) => {
       // No daily points exist here.
       expect(node.day).toBeNull();
     }
+  });
+
+  it('reads, in a later field of the same mutation, what an earlier field wrote', async () => {
+    const week = START + 200 * WEEK;
+    const result = await graphql(
+      app,
+      `
+        mutation ($points: [PortfolioHistoryInput!]!, $trades: [TradeInput!]!) {
+          before: upsertPortfolioHistory(points: $points) {
+            points {
+              trades {
+                totalCount
+              }
+            }
+          }
+          write: upsertTrades(trades: $trades) {
+            insertedCount
+          }
+          after: upsertPortfolioHistory(points: $points) {
+            points {
+              trades {
+                totalCount
+                nodes {
+                  id
+                }
+              }
+            }
+          }
+        }
+      `,
+      {
+        points: [{ timestamp: week, market: 'KRAKEN', interval: 'WEEK', updatedAt: week }],
+        trades: [tradeInput('in-week-200', { timestamp: week + 1000 })],
+      },
+      producer,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.before.points[0].trades.totalCount).toBe(0);
+    expect(result.data.after.points[0].trades).toEqual({ totalCount: 1, nodes: [{ id: 'in-week-200' }] });
   });
 
   it('keeps the trades of a point from anonymous callers', async () => {

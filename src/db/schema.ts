@@ -53,6 +53,8 @@ export const trades = pgTable(
     index('trades_timestamp_id_idx').on(table.timestamp.desc().nullsFirst(), table.id),
     // Per-symbol reads, newest first.
     index('trades_symbol_timestamp_idx').on(table.symbol, table.timestamp.desc().nullsFirst(), table.id),
+    // The largest trades first (orderBy: USD_VALUE_DESC), paged by keyset.
+    index('trades_usd_value_id_idx').on(table.usdValue.desc().nullsFirst(), table.id),
   ],
 );
 

@@ -40,42 +40,47 @@ export function useOperationTransaction(
 
       setExecuteFn(async (executionArgs) => {
         const context = executionArgs.contextValue as Context;
-        const outside = { db: context.db, loaders: context.loaders };
         const { role, claims } = context.viewer;
         const attempt = () =>
           inRoleTransaction(
             database.db,
             { role, claims, statementTimeoutMs, writes: isMutation },
             async (tx) => {
-              context.db = tx;
-              // Fresh loaders for every attempt: a retry must not see what an aborted one read.
-              context.loaders = createLoaders(tx);
-              const result = (await executeFn(executionArgs)) as ExecutionResult;
+              // Each attempt gets its own context: its own handle, and loaders
+              // that cache nothing an aborted attempt read. A resolver of an
+              // earlier attempt that is still running keeps that attempt's
+              // (ended, refusing) handle. A mutation's fields run in turn and
+              // may write what a later one reads, so its loaders only batch.
+              const attemptContext: Context = {
+                ...context,
+                db: tx,
+                loaders: createLoaders(tx, { cache: !isMutation }),
+              };
+              const result = (await executeFn({
+                ...executionArgs,
+                contextValue: attemptContext,
+              })) as ExecutionResult;
               // An operation with an error keeps none of its writes.
               return { value: result, commit: !result.errors?.length };
             },
           );
 
-        try {
-          for (let attemptNumber = 1; ; attemptNumber++) {
-            const last = attemptNumber === MAX_ATTEMPTS;
-            let result: ExecutionResult;
-            try {
-              result = await attempt();
-            } catch (error) {
-              if (last || !isRetryable(error)) throw error;
-              await sleep(Math.random() * 20 * attemptNumber);
-              continue;
-            }
-            if (!last && result.errors?.some(isRetryable)) {
-              await sleep(Math.random() * 20 * attemptNumber);
-              continue;
-            }
-            // A rolled-back mutation's data would describe writes that did not happen.
-            return isMutation && result.errors?.length ? { ...result, data: null } : result;
+        for (let attemptNumber = 1; ; attemptNumber++) {
+          const last = attemptNumber === MAX_ATTEMPTS;
+          let result: ExecutionResult;
+          try {
+            result = await attempt();
+          } catch (error) {
+            if (last || !isRetryable(error)) throw error;
+            await sleep(Math.random() * 20 * attemptNumber);
+            continue;
           }
-        } finally {
-          Object.assign(context, outside);
+          if (!last && result.errors?.some(isRetryable)) {
+            await sleep(Math.random() * 20 * attemptNumber);
+            continue;
+          }
+          // A rolled-back mutation's data would describe writes that did not happen.
+          return isMutation && result.errors?.length ? { ...result, data: null } : result;
         }
       });
     },

@@ -110,13 +110,21 @@ export function columnConditions<Value>(
     }
     // One array parameter however long the list (PostgreSQL allows 65,535 parameters).
     const values = filter.in.map((value) => String(toDatabase(value)));
-    conditions.push(sql`${column} = any(${sql.param(values)}::text[]::${sql.raw(column.getSQLType())}[])`);
+    conditions.push(
+      sql`${column} = any(${sql.param(values)}::text[]::${sql.raw(arrayElementType(column))}[])`,
+    );
   }
   if (filter.gt != null) conditions.push(gt(column, toDatabase(filter.gt)));
   if (filter.gte != null) conditions.push(gte(column, toDatabase(filter.gte)));
   if (filter.lt != null) conditions.push(lt(column, toDatabase(filter.lt)));
   if (filter.lte != null) conditions.push(lte(column, toDatabase(filter.lte)));
   return conditions;
+}
+
+/** The type to cast an array of the column's values to: serial columns hold plain integers. */
+function arrayElementType(column: PgColumn): string {
+  const type = column.getSQLType();
+  return { serial: 'integer', bigserial: 'bigint', smallserial: 'smallint' }[type] ?? type;
 }
 
 export interface Combinable<Where> {
@@ -128,7 +136,7 @@ export interface Combinable<Where> {
  * Compiles a where input: its own column conditions, ANDed with its `and`
  * list and its `or` list. Returns undefined for a where with no condition at
  * all. A branch inside `and`/`or` with no condition is an error, not "true":
- * `or: [{ market: … }, {}]` would otherwise match every row.
+ * `or: [{ market: … }, {}]` would otherwise match every row; so is `or: []`.
  */
 export function compileWhere<Where extends Combinable<Where>>(
   where: Where,
@@ -144,13 +152,17 @@ export function compileWhere<Where extends Combinable<Where>>(
     if (conditions > WHERE_CONDITIONS_MAX) {
       throw badUserInput(`${path} has more than ${WHERE_CONDITIONS_MAX} conditions`);
     }
-    const branches = (list: readonly Where[] | null | undefined, name: 'and' | 'or') =>
-      (list ?? []).map((inner, index) => {
+    const branches = (list: readonly Where[] | null | undefined, name: 'and' | 'or') => {
+      // An empty `or` would read as "no condition", so as everything: a list built empty by mistake.
+      if (name === 'or' && list?.length === 0)
+        throw badUserInput(`${branchPath}.or is empty; leave it out instead`);
+      return (list ?? []).map((inner, index) => {
         const innerPath = `${branchPath}.${name}[${index}]`;
         const compiled = compile(inner, innerPath, depth + 1);
         if (!compiled) throw badUserInput(`${innerPath} has no condition`);
         return compiled;
       });
+    };
     const andBranches = branches(branch.and, 'and');
     const orBranches = branches(branch.or, 'or');
     return and(...own, ...andBranches, orBranches.length > 0 ? or(...orBranches) : undefined);

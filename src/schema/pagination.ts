@@ -24,9 +24,10 @@ export type CursorValueKind = 'bigint' | 'integer' | 'text' | 'decimal';
 
 export interface SortKey<Row> {
   column: PgColumn;
+  /** The row property the column is read into (e.g. usdValue for usd_value). */
+  property: keyof Row & string;
   direction: 'asc' | 'desc';
   kind: CursorValueKind;
-  value: (row: Row) => CursorValue;
 }
 
 export interface Ordering<Row> {
@@ -186,7 +187,7 @@ function checkPageSize(
 }
 
 export function encodeCursor<Row>(ordering: Ordering<Row>, row: Row): string {
-  const values = ordering.keys.map((key) => key.value(row));
+  const values = ordering.keys.map((key) => row[key.property] as CursorValue);
   return Buffer.from(JSON.stringify([ordering.name, ...values])).toString('base64url');
 }
 

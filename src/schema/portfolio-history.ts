@@ -149,13 +149,9 @@ export function compileHistoryWhere(where: HistoryWhere, path: string) {
 }
 
 const historySortFields: Record<string, SortField<PortfolioHistoryRow>> = {
-  timestamp: { column: portfolioHistory.timestamp, kind: 'bigint', value: (point) => point.timestamp },
+  timestamp: { column: portfolioHistory.timestamp, property: 'timestamp', kind: 'bigint' },
 };
-const byId: SortField<PortfolioHistoryRow> = {
-  column: portfolioHistory.id,
-  kind: 'integer',
-  value: (point) => point.id,
-};
+const byId: SortField<PortfolioHistoryRow> = { column: portfolioHistory.id, property: 'id', kind: 'integer' };
 
 /** Oldest first; points of one instant (several markets) in id order. */
 export const oldestPointsFirst = orderingOf(['timestamp_asc'], historySortFields, byId, 'orderBy');

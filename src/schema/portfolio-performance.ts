@@ -12,8 +12,8 @@ import { instantFields } from './instant-fields.ts';
 import { historyRange, historyRangeArgs } from './portfolio-history.ts';
 import { Decimal } from './scalars.ts';
 
-/** Most points one range may hold (about 13 years of days). */
-export const PERFORMANCE_MAX_POINTS = 5_000;
+/** Most points one range may hold (five and a half years of days, 38 of weeks). */
+export const PERFORMANCE_MAX_POINTS = 2_000;
 
 interface PerformancePointRow {
   timestamp: string;
@@ -91,6 +91,8 @@ const PortfolioPerformance = builder.objectRef<PerformanceRow>('PortfolioPerform
     }),
     series: t.expose('series', {
       type: [PerformancePoint],
+      // Priced at the most points a range may hold: its real length is unknown before it runs.
+      complexity: { field: 1, multiplier: PERFORMANCE_MAX_POINTS },
       description: 'Every interval of the range, oldest first: the data for a chart.',
     }),
   }),
@@ -100,7 +102,7 @@ builder.queryField('portfolioPerformance', (t) =>
   t.field({
     type: PortfolioPerformance,
     description: `How the portfolio did over a range against holding BTC or ETH, from the stored interval returns of one market (give \`market\` when the history holds several). At most ${PERFORMANCE_MAX_POINTS} points.`,
-    complexity: { field: 10, multiplier: 100 },
+    complexity: 10,
     args: historyRangeArgs(t.arg),
     resolve: async (_root, args, ctx) => {
       const filter = historyRange(args);
@@ -109,7 +111,8 @@ builder.queryField('portfolioPerformance', (t) =>
       // factors; returns and drawdowns in percent; the deepest drawdown.
       const rows = await ctx.db
         .select({
-          timestamp: sql<string>`timestamp::text`,
+          timestamp: sql<string>`drawdowns.timestamp::text`,
+          market: sql<string | null>`drawdowns.market::text`,
           portfolioReturnPct: sql<string>`portfolio_return_pct`,
           benchmarkBtcReturnPct: sql<string>`btc_return_pct`,
           benchmarkEthReturnPct: sql<string>`eth_return_pct`,
@@ -117,13 +120,13 @@ builder.queryField('portfolioPerformance', (t) =>
           maxDrawdownPct: sql<string>`max(drawdown_pct) over ()`,
         })
         .from(
-          sql`(select id, timestamp,
+          sql`(select id, timestamp, market,
                  round((growth - 1) * 100, 18) as portfolio_return_pct,
                  round((btc_growth - 1) * 100, 18) as btc_return_pct,
                  round((eth_growth - 1) * 100, 18) as eth_return_pct,
                  -- The starting value counts as a high: a first interval at -10 % is a 10 % drawdown.
                  round((1 - growth / greatest(1, max(growth) ${running})) * 100, 18) as drawdown_pct
-               from (select id, timestamp,
+               from (select id, timestamp, market,
                        folioql_compound(interval_pct_return) ${running} as growth,
                        folioql_compound(benchmark_btc_interval_pct_return) ${running} as btc_growth,
                        folioql_compound(benchmark_eth_interval_pct_return) ${running} as eth_growth
@@ -131,10 +134,18 @@ builder.queryField('portfolioPerformance', (t) =>
                            order by ${portfolioHistory.timestamp}, ${portfolioHistory.id}
                            limit ${PERFORMANCE_MAX_POINTS + 1}) as points) as growths) as drawdowns`,
         )
-        .orderBy(sql`timestamp, id`);
+        // The bigint, not the text selected above: text would put 999… before 1000….
+        .orderBy(sql`drawdowns.timestamp, drawdowns.id`);
       if (rows.length > PERFORMANCE_MAX_POINTS) {
         throw badUserInput(
           `The range holds more than ${PERFORMANCE_MAX_POINTS} points; narrow it with from and to, or use WEEK`,
+        );
+      }
+      // Compounding the points of several markets together would be meaningless.
+      const markets = new Set(rows.map((row) => row.market));
+      if (markets.size > 1) {
+        throw badUserInput(
+          `The range holds points of ${[...markets].map((market) => market ?? 'no market').join(', ')}; give market to choose one`,
         );
       }
       return { series: rows, maxDrawdownPct: rows[0]?.maxDrawdownPct ?? null };

@@ -81,11 +81,24 @@ const TradeStats = builder.objectRef<TradeStatsRow>('TradeStats').implement({
   }),
 });
 
-/** The start of the trade's UTC day, week or month, in epoch milliseconds. */
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** Monday 1969-12-29 00:00 UTC: weeks are counted from a Monday. */
+const A_MONDAY_MS = -3 * DAY_MS;
+
+/**
+ * The start of the trade's UTC day, week or month, in epoch milliseconds
+ * (bigint). Days and weeks are plain integer arithmetic (a modulo that also
+ * holds for instants before 1970); months need the calendar. The month unit
+ * is a literal, not a parameter: PostgreSQL must see the grouped expression
+ * and the selected one as the same.
+ */
 function bucketStart(bucket: TimeBucket): SQL<string> {
-  // The unit is a literal, not a parameter: PostgreSQL must see the grouped
-  // expression and the selected one as the same. `bucket` is one of three words.
-  return sql<string>`(extract(epoch from date_trunc(${sql.raw(`'${bucket}'`)}, to_timestamp(${trades.timestamp} / 1000.0) at time zone 'UTC')) * 1000)::bigint::text`;
+  const floorTo = (length: number, origin: number) =>
+    sql<string>`(${trades.timestamp} - (((${trades.timestamp} - ${sql.raw(String(origin))}) % ${sql.raw(String(length))}) + ${sql.raw(String(length))}) % ${sql.raw(String(length))})`;
+  if (bucket === 'day') return floorTo(DAY_MS, 0);
+  if (bucket === 'week') return floorTo(WEEK_MS, A_MONDAY_MS);
+  return sql<string>`(extract(epoch from date_trunc('month', to_timestamp(${trades.timestamp} / 1000.0) at time zone 'UTC')) * 1000)::bigint`;
 }
 
 builder.queryField('tradeStats', (t) =>
@@ -93,7 +106,8 @@ builder.queryField('tradeStats', (t) =>
     type: [TradeStats],
     authScopes: { producer: true },
     description: `Statistics of the trades meeting \`where\`, one row per group, in group order; at most ${TRADE_STATS_MAX_GROUPS} groups. Producer only, like Query.trades.`,
-    complexity: { field: 10, multiplier: 100 },
+    // Priced at the most groups it may return: their number is unknown before it runs.
+    complexity: { field: 10, multiplier: TRADE_STATS_MAX_GROUPS },
     args: {
       where: t.arg({ type: TradeWhere, description: 'Only trades meeting these conditions.' }),
       groupBy: t.arg({
@@ -115,17 +129,26 @@ builder.queryField('tradeStats', (t) =>
       const bucket = buckets[0];
       // Each asked-for grouping is selected and grouped by; the others are null.
       const groupExpressions: SQL[] = [];
-      const group = <Value>(asked: boolean, expression: () => SQL<Value>): SQL<Value | null> => {
+      const group = <Value>(
+        asked: boolean,
+        expression: () => SQL<Value>,
+        selected: (grouped: SQL<Value>) => SQL<Value> = (grouped) => grouped,
+      ): SQL<Value | null> => {
         if (!asked) return sql<null>`null`;
         const chosen = expression();
         groupExpressions.push(chosen);
-        return chosen;
+        return selected(chosen);
       };
       const groups = {
         symbol: group(groupBy.includes('symbol'), () => sql<string>`${trades.symbol}`),
         market: group(groupBy.includes('market'), () => sql<'kraken'>`${trades.market}`),
         isBuy: group(groupBy.includes('side'), () => sql<boolean>`${trades.isBuy}`),
-        bucketStart: group(bucket !== undefined, () => bucketStart(bucket!)),
+        // Grouped and ordered as a number, read out as text (BIGINT, exact on both drivers).
+        bucketStart: group(
+          bucket !== undefined,
+          () => bucketStart(bucket!),
+          (grouped) => sql<string>`${grouped}::text`,
+        ),
       };
 
       const rows = await ctx.db

@@ -139,11 +139,11 @@ export function compileTradeWhere(where: TradeWhereShape, path: string) {
 }
 
 const tradeSortFields: Record<string, SortField<TradeRow>> = {
-  timestamp: { column: trades.timestamp, kind: 'bigint', value: (trade) => trade.timestamp },
-  symbol: { column: trades.symbol, kind: 'text', value: (trade) => trade.symbol },
-  usdValue: { column: trades.usdValue, kind: 'decimal', value: (trade) => trade.usdValue },
+  timestamp: { column: trades.timestamp, property: 'timestamp', kind: 'bigint' },
+  symbol: { column: trades.symbol, property: 'symbol', kind: 'text' },
+  usdValue: { column: trades.usdValue, property: 'usdValue', kind: 'decimal' },
 };
-const byId: SortField<TradeRow> = { column: trades.id, kind: 'text', value: (trade) => trade.id };
+const byId: SortField<TradeRow> = { column: trades.id, property: 'id', kind: 'text' };
 
 /** Newest first, trades of one millisecond in id order: the default everywhere. */
 export const newestTradesFirst = orderingOf(['timestamp_desc'], tradeSortFields, byId, 'orderBy');

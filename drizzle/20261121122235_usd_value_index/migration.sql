@@ -1,0 +1,1 @@
+CREATE INDEX IF NOT EXISTS "trades_usd_value_id_idx" ON "trades" ("usd_value" DESC,"id");
