@@ -3,6 +3,7 @@
  * documented in the README's configuration table; keep the two in step.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Config {
   /** TCP port of the HTTP server. */
@@ -27,6 +28,8 @@ export interface Config {
   statementTimeoutMs: number;
   auth: AuthConfig;
   limits: LimitsConfig;
+  /** With a manifest path, the server runs only the trusted documents it lists. */
+  persistedOperations: string | undefined;
 }
 
 /** How much one operation may ask for, checked before anything runs. */
@@ -203,6 +206,17 @@ function loadAuthConfig(env: Env, dataDir: string): AuthConfig {
   };
 }
 
+/** The manifest `npm run codegen` writes for folioql's own client. */
+export const DEFAULT_TRUSTED_DOCUMENTS = fileURLToPath(
+  new URL('./client/generated/persisted-documents.json', import.meta.url),
+);
+
+function readPersistedOperations(env: Env): string | undefined {
+  const raw = env.PERSISTED_OPERATIONS?.trim();
+  if (!raw || raw === 'off') return undefined;
+  return raw === 'only' ? DEFAULT_TRUSTED_DOCUMENTS : path.resolve(raw);
+}
+
 function readLimits(env: Env, prefix: string, fallback: OperationLimits): OperationLimits {
   return {
     depth: readInteger(env, `${prefix}DEPTH`, fallback.depth, 1, 100),
@@ -230,6 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 5_000, 100, 3_600_000),
     // The development secret lives beside the embedded database, under .data/.
     auth: loadAuthConfig(env, path.dirname(pgliteDataDir)),
+    persistedOperations: readPersistedOperations(env),
     limits: {
       reader: readLimits(env, 'LIMIT_', { depth: 8, cost: 25_000, aliases: 15, breadth: 200 }),
       producer: readLimits(env, 'PRODUCER_LIMIT_', { depth: 12, cost: 500_000, aliases: 50, breadth: 1_000 }),

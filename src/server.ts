@@ -11,6 +11,7 @@ import { openDatabase } from './db/database.ts';
 import { checkRoles } from './db/roles.ts';
 import { seedDemoData } from './db/demo-data.ts';
 import { runMigrations } from './db/migrate.ts';
+import { readTrustedDocuments } from './plugins/trusted-documents.ts';
 import { createApp, GRAPHQL_PATH } from './yoga.ts';
 
 export interface RunningServer {
@@ -38,6 +39,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger,
       authenticate,
       limits: config.limits,
+      trustedDocuments: config.persistedOperations
+        ? readTrustedDocuments(config.persistedOperations)
+        : undefined,
       settings: {
         producerRoles: config.auth.producerRoles,
         maxBatchSize: config.maxBatchSize,

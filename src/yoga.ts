@@ -11,6 +11,7 @@ import { createRequestContext, type Context, type RequestSettings } from './cont
 import type { DatabaseConnection } from './db/database.ts';
 import { logWithErrorIds, maskUnexpectedError } from './plugins/error-masking.ts';
 import { useOperationLimits } from './plugins/operation-limits.ts';
+import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
 import { useValueErrorLocations } from './plugins/value-error-locations.ts';
 import { schema as folioqlSchema } from './schema/index.ts';
@@ -55,6 +56,8 @@ export interface AppOptions {
   settings: RequestSettings;
   /** How much one operation may ask for, by role. */
   limits: LimitsConfig;
+  /** When given, the server runs only these documents (PERSISTED_OPERATIONS). */
+  trustedDocuments?: TrustedDocuments;
   /** The folioql schema unless given; tests pass one built without scope checks. */
   schema?: GraphQLSchema;
 }
@@ -65,6 +68,7 @@ export function createApp({
   authenticate,
   settings,
   limits,
+  trustedDocuments,
   schema = folioqlSchema,
 }: AppOptions) {
   return createYoga<Record<string, unknown>, Context>({
@@ -78,6 +82,7 @@ export function createApp({
     maskedErrors: { maskError: maskUnexpectedError },
     logging: logWithErrorIds(logger),
     plugins: [
+      trustedDocuments ? useTrustedDocuments(trustedDocuments) : {},
       useValueErrorLocations(),
       // Limits first: an operation over them is refused before its transaction begins.
       useOperationLimits(limits),

@@ -1,0 +1,55 @@
+/**
+ * Trusted documents: with PERSISTED_OPERATIONS set, the server runs only the
+ * operations of a manifest (the one `npm run codegen` writes for folioql's
+ * client, or another), asked for by hash, and refuses any other document.
+ * A client sends `extensions.persistedQuery.sha256Hash`, as Apollo's and
+ * urql's persisted-query support do.
+ */
+import { readFileSync } from 'node:fs';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { ConfigError } from '../config.ts';
+
+/** hash → document text; keys may carry the "sha256:" prefix codegen writes. */
+export type TrustedDocuments = Record<string, string>;
+
+export function readTrustedDocuments(file: string): TrustedDocuments {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(
+      `PERSISTED_OPERATIONS: cannot read the manifest ${file}: ${(error as Error).message}`,
+    );
+  }
+  if (
+    typeof manifest !== 'object' ||
+    manifest === null ||
+    !Object.values(manifest).every((document) => typeof document === 'string')
+  ) {
+    throw new ConfigError(`PERSISTED_OPERATIONS: ${file} is not a map of hashes to documents`);
+  }
+  return manifest as TrustedDocuments;
+}
+
+export function useTrustedDocuments(documents: TrustedDocuments) {
+  return usePersistedOperations({
+    getPersistedOperation: (hash) => documents[hash] ?? documents[`sha256:${hash}`] ?? null,
+    allowArbitraryOperations: false,
+    customErrors: {
+      persistedQueryOnly: {
+        message:
+          'This server runs only its trusted documents (PERSISTED_OPERATIONS): send extensions.persistedQuery.sha256Hash of one of them instead of a query',
+        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+      },
+      notFound: {
+        message:
+          'No trusted document has this hash: regenerate the client, or add the document to the manifest',
+        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 400 } },
+      },
+      keyNotFound: {
+        message: 'Send extensions.persistedQuery with version 1 and the sha256Hash of a trusted document',
+        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+      },
+    },
+  });
+}
