@@ -1,0 +1,142 @@
+/**
+ * GraphiQL in a real browser: headless Chromium opens /graphql, types a
+ * latestTrades query into the editor, presses run and reads the rows from
+ * the result pane. Every request the page makes is checked: anything not
+ * addressed to our server is refused and fails the test, so the page is
+ * proven to load offline.
+ *
+ * Chromium is Debian's (`apt-get install -y chromium`, which .ci/run does);
+ * playwright-core never downloads a browser. Without it the test is skipped
+ * on a developer's machine and fails in CI.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trades } from '../src/db/schema.ts';
+import { resetTables, trade } from './support/fixtures.ts';
+import { startLiveServer, type LiveServer } from './support/live-server.ts';
+import { forEachDriver } from './support/test-database.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+const chromiumFound = existsSync(CHROMIUM);
+
+if (!chromiumFound && process.env.CI) {
+  throw new Error(`Chromium is missing at ${CHROMIUM}: install it with apt-get install -y chromium`);
+}
+
+const LATEST_TRADES = 'query LatestTwo { latestTrades(limit: 2) { id symbol amount usdValue } }';
+
+/** Opens GraphiQL at `url`, refusing and recording every request that leaves our server. */
+async function openGraphiQL(browser: Browser, url: string) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const ours = new URL(url).origin;
+  const foreignRequests: string[] = [];
+  await page.route('**/*', (route) => {
+    const requested = route.request().url();
+    if (new URL(requested).origin === ours) return route.continue();
+    foreignRequests.push(requested);
+    return route.abort('blockedbyclient');
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  await page.locator('.graphiql-query-editor').waitFor();
+  return { page, foreignRequests };
+}
+
+/** Replaces the editor's text the way a person would: focus, select all, type. */
+async function typeQuery(page: Page, query: string) {
+  await page.locator('.graphiql-query-editor').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(query);
+  // The editor auto-closes the first brace it sees typed; drop whatever it
+  // added after the cursor, as a person tidying up would.
+  await page.keyboard.press('ControlOrMeta+Shift+End');
+  await page.keyboard.press('Delete');
+  // GraphiQL parses the editor a moment after the last keystroke; the tab
+  // takes the operation's name once it has, and only then does run send it.
+  await page.getByRole('tab', { name: operationName(query) }).waitFor();
+}
+
+function operationName(query: string): string {
+  const name = /^query (\w+)/.exec(query)?.[1];
+  if (!name) throw new Error('name the operation, so the test can see GraphiQL has parsed it');
+  return name;
+}
+
+/** The JSON shown in the result pane once a response has arrived. */
+async function readResult(page: Page): Promise<unknown> {
+  const pane = page.locator('.graphiql-response .view-lines');
+  await expect.poll(async () => (await pane.innerText()).includes('"data"'), { timeout: 15_000 }).toBe(true);
+  // The editor renders spaces as non-breaking spaces.
+  return JSON.parse((await pane.innerText()).replaceAll('\u00a0', ' '));
+}
+
+describe.skipIf(!chromiumFound)('GraphiQL in headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // No background networking: the machine's closed network refuses it,
+      // and the test is about the page's own requests.
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterAll(() => browser?.close());
+
+  forEachDriver((database, driver) => {
+    let server: LiveServer;
+    beforeAll(async () => {
+      await resetTables(database().db);
+      await database()
+        .db.insert(trades)
+        .values([
+          trade({ id: 'older', timestamp: '1700000000000', amount: '1.5' }),
+          trade({
+            id: 'newer',
+            timestamp: '1700000000001',
+            amount: '0.000000000000000001',
+            usdValue: '12.34',
+          }),
+        ]);
+      server = await startLiveServer(database());
+    });
+    afterAll(() => server?.close());
+
+    it('runs latestTrades typed into the editor and shows the rows, loading nothing from elsewhere', async () => {
+      const { page, foreignRequests } = await openGraphiQL(browser, server.url);
+      await typeQuery(page, LATEST_TRADES);
+      await page.locator('.graphiql-execute-button').click();
+
+      expect(await readResult(page)).toEqual({
+        data: {
+          latestTrades: [
+            {
+              id: 'newer',
+              symbol: 'BTC/USD',
+              amount: '0.000000000000000001',
+              usdValue: '12.340000000000000000',
+            },
+            {
+              id: 'older',
+              symbol: 'BTC/USD',
+              amount: '1.500000000000000000',
+              usdValue: '35000.000000000000000000',
+            },
+          ],
+        },
+      });
+      await page.screenshot({ path: `${ARTIFACTS}/graphiql-latest-trades-${driver}.png` });
+      expect(foreignRequests).toEqual([]);
+      await page.close();
+    });
+  });
+});
