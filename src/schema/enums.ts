@@ -5,6 +5,7 @@
  */
 import type { PgEnum } from 'drizzle-orm/pg-core';
 import { intervalEnum, marketEnum } from '../db/schema.ts';
+import { graphQLEnumName } from '../input-values.ts';
 import { builder } from './builder.ts';
 
 type GraphQLEnumValues<Values extends readonly string[]> = {
@@ -16,7 +17,7 @@ function enumValuesOf<const Values extends [string, ...string[]]>(
   pgEnum: PgEnum<Values>,
 ): GraphQLEnumValues<Values> {
   return Object.fromEntries(
-    pgEnum.enumValues.map((value) => [value.toUpperCase().replace(/[^A-Z0-9_]/g, '_'), { value }]),
+    pgEnum.enumValues.map((value) => [graphQLEnumName(value), { value }]),
   ) as GraphQLEnumValues<Values>;
 }
 

@@ -15,7 +15,7 @@ import { and, asc, desc, eq, gt, gte, lt, lte, or, sql, type InferSelectModel, t
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/database.ts';
 import { badUserInput } from '../errors.ts';
-import { parseDecimal } from './scalars.ts';
+import { parseDecimal } from '../input-values.ts';
 
 export type CursorValue = string | number;
 

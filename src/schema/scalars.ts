@@ -5,43 +5,8 @@
  * held the value (see validation.ts for literals in the query text).
  */
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { abbreviate, checkEpochMillis, parseDecimal, parseEpochMillisText } from '../input-values.ts';
 import { builder } from './builder.ts';
-
-/** NUMERIC(48,18): 30 digits before the point, 18 after. */
-export const DECIMAL_INTEGER_DIGITS = 30;
-export const DECIMAL_FRACTION_DIGITS = 18;
-
-const PLAIN_DECIMAL = /^[+-]?(?:(\d+)(?:\.(\d*))?|\.(\d+))$/;
-
-/**
- * Checks decimal text and returns it in the form PostgreSQL parses exactly.
- * Works on the text alone: a JavaScript number never touches the digits.
- */
-export function parseDecimal(text: string): string {
-  const match = PLAIN_DECIMAL.exec(text);
-  if (!match) {
-    throw new GraphQLError(
-      `Decimal must be plain decimal digits such as "-1234.5678"; NaN, Infinity and exponent forms are not accepted, got "${abbreviate(text)}"`,
-    );
-  }
-  const integerDigits = (match[1] ?? '').replace(/^0+/, '').length;
-  const fractionDigits = (match[2] ?? match[3] ?? '').length;
-  if (integerDigits > DECIMAL_INTEGER_DIGITS) {
-    throw new GraphQLError(
-      `Decimal allows at most ${DECIMAL_INTEGER_DIGITS} digits before the decimal point, got ${integerDigits}`,
-    );
-  }
-  if (fractionDigits > DECIMAL_FRACTION_DIGITS) {
-    throw new GraphQLError(
-      `Decimal allows at most ${DECIMAL_FRACTION_DIGITS} digits after the decimal point, got ${fractionDigits}`,
-    );
-  }
-  return text.startsWith('+') ? text.slice(1) : text;
-}
-
-function abbreviate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
 
 export const Decimal = builder.scalarType('Decimal', {
   description:
@@ -72,16 +37,6 @@ export const Decimal = builder.scalarType('Decimal', {
   },
 });
 
-const MAX_EPOCH_MILLIS = BigInt(Number.MAX_SAFE_INTEGER);
-
-function checkEpochMillis(value: bigint | number, shown: string): number {
-  const big = typeof value === 'bigint' ? value : BigInt(value);
-  if (big > MAX_EPOCH_MILLIS || big < -MAX_EPOCH_MILLIS) {
-    throw new GraphQLError(`EpochMillis must be within ±9007199254740991 (2^53 − 1), got ${shown}`);
-  }
-  return Number(big);
-}
-
 export const EpochMillis = builder.scalarType('EpochMillis', {
   description:
     'Milliseconds since 1970-01-01T00:00:00Z as a JSON integer, exact within ±(2^53 − 1). ' +
@@ -89,7 +44,7 @@ export const EpochMillis = builder.scalarType('EpochMillis', {
   serialize: (value) => {
     // BIGINT columns come back as decimal strings; refuse what a JSON number
     // cannot carry exactly rather than round it.
-    if (typeof value === 'string' && /^-?\d+$/.test(value)) return checkEpochMillis(BigInt(value), value);
+    if (typeof value === 'string') return parseEpochMillisText(value);
     if (typeof value === 'number' && Number.isInteger(value)) return checkEpochMillis(value, String(value));
     throw new GraphQLError(`EpochMillis output must be an integer, got ${String(value)}`);
   },

@@ -4,7 +4,8 @@
 import { sql } from 'drizzle-orm';
 import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
-import { argumentName, checkBatchSize, checkInstant, checkNoDuplicates, checkText } from './batch-input.ts';
+import { checkInstant, checkText, TRADE_TEXT_MAX } from '../input-values.ts';
+import { argumentName, checkBatchSize, checkNoDuplicates } from './batch-input.ts';
 import { builder } from './builder.ts';
 import { DeletePayload } from './delete-payload.ts';
 import { Market } from './enums.ts';
@@ -12,9 +13,6 @@ import { Decimal, EpochMillis } from './scalars.ts';
 import { selectsField } from './selection.ts';
 import { Trade } from './trade.ts';
 import { upsertCountFields } from './upsert-counts.ts';
-
-/** Longest texts a trade may carry; Kraken's order ids are 19 characters. */
-export const TRADE_TEXT_MAX = { id: 256, symbol: 64, baseAsset: 32, quoteAsset: 32 } as const;
 
 const TradeInput = builder.inputType('TradeInput', {
   description: 'A trade to insert, or to overwrite if a trade with its id exists.',
