@@ -56,6 +56,8 @@ export interface FolioqlClientOptions {
   token?: string;
   /** Send document hashes instead of documents (trusted documents). */
   persisted?: boolean;
+  /** Give up on a request after this many milliseconds (no limit by default). */
+  timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -66,6 +68,7 @@ export function createFolioqlClient({
   url,
   token,
   persisted = false,
+  timeoutMs,
   fetch = globalThis.fetch,
 }: FolioqlClientOptions) {
   return {
@@ -89,8 +92,11 @@ export function createFolioqlClient({
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         body: JSON.stringify(body),
+        signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
       });
-      const result = (await response.json()) as { data?: Result | null; errors?: FolioqlGraphQLError[] };
+      const result = (await response.json().catch(() => ({
+        errors: [{ message: `HTTP ${response.status}: the response is not GraphQL JSON` }],
+      }))) as { data?: Result | null; errors?: FolioqlGraphQLError[] };
       if (result.errors?.length || result.data == null) {
         throw new FolioqlError(response.status, result.errors ?? []);
       }

@@ -1,0 +1,127 @@
+/**
+ * The push command line: arguments and environment in, a report and an exit
+ * status out. Kept apart from the script so tests run it in-process.
+ */
+import { parseArgs } from 'node:util';
+import { FileError } from './read-records.ts';
+import { pushFile, PushError, pushTargets, type PushResult, type PushTargetName } from './push-file.ts';
+
+export const USAGE = `usage: npm run push -- trades|history <file> [options]
+
+  <file>               JSON Lines (.jsonl) or CSV (.csv) with the SQL column names
+                       of the trades or portfolio_history table
+  --url URL            the GraphQL endpoint (default $FOLIOQL_URL, else
+                       http://localhost:4000/graphql)
+  --token TOKEN        a producer token (default $FOLIOQL_TOKEN; prefer the
+                       variable, which other users cannot see in ps)
+  --format jsonl|csv   when the file's extension does not tell
+  --batch-size N       rows per request, 1 to 10000 (default 1000)
+  --strict             send nothing if any row is bad
+  --dry-run            check every row, send nothing`;
+
+/** Bad rows listed in the report; the count says how many more there were. */
+const REJECTED_SHOWN = 100;
+
+export const EXIT = { loaded: 0, badRows: 1, failed: 2 } as const;
+
+export interface CommandIo {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  fetch?: typeof fetch;
+}
+
+export async function runPushCommand(argv: string[], io: CommandIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommand(argv, io.env);
+  } catch (error) {
+    io.stderr.write(`push: ${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT.failed;
+  }
+  if (parsed === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT.loaded;
+  }
+
+  try {
+    const result = await pushFile({ ...parsed, progressStream: io.stderr, fetch: io.fetch });
+    io.stdout.write(report(parsed.target, parsed.path, result, parsed));
+    return result.rejected.length > 0 ? EXIT.badRows : EXIT.loaded;
+  } catch (error) {
+    if (!(error instanceof PushError || error instanceof FileError)) throw error;
+    if (error instanceof PushError && error.result) {
+      io.stdout.write(report(parsed.target, parsed.path, error.result, parsed));
+    }
+    io.stderr.write(`push: ${error.message}\n`);
+    return EXIT.failed;
+  }
+}
+
+function parseCommand(argv: string[], env: NodeJS.ProcessEnv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      format: { type: 'string' },
+      'batch-size': { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help' as const;
+  const [target, path, ...extra] = positionals;
+  if (!target || !isTarget(target)) {
+    throw new Error(`say what the file holds: ${Object.keys(pushTargets).join(' or ')}`);
+  }
+  if (!path) throw new Error('name the file to push');
+  if (extra.length > 0) throw new Error(`unexpected arguments: ${extra.join(' ')}`);
+  return {
+    target,
+    path,
+    format: values.format,
+    url: values.url ?? env.FOLIOQL_URL ?? 'http://localhost:4000/graphql',
+    token: values.token ?? env.FOLIOQL_TOKEN,
+    batchSize: values['batch-size'] === undefined ? undefined : batchSizeOf(values['batch-size']),
+    strict: values.strict,
+    dryRun: values['dry-run'],
+  };
+}
+
+function isTarget(name: string): name is PushTargetName {
+  return Object.hasOwn(pushTargets, name);
+}
+
+function batchSizeOf(text: string): number {
+  const size = Number(text);
+  if (!/^\d+$/.test(text) || size < 1 || size > 10_000) {
+    throw new Error(`--batch-size must be an integer from 1 to 10000, got "${text}"`);
+  }
+  return size;
+}
+
+function report(
+  target: PushTargetName,
+  path: string,
+  result: PushResult,
+  { strict, dryRun }: { strict: boolean; dryRun: boolean },
+): string {
+  const { counts, rejected } = result;
+  const lines = [`${target} from ${path}: ${result.rowsRead} rows read, ${rejected.length} rejected`];
+  if (result.sent) {
+    lines.push(
+      `sent ${result.rowsSent}: ${counts.insertedCount} inserted, ${counts.updatedCount} updated, ${counts.unchangedCount} unchanged`,
+    );
+  } else if (dryRun) {
+    lines.push('nothing sent (--dry-run)');
+  } else if (strict) {
+    lines.push('nothing sent (--strict): fix the rejected rows, or leave out --strict to load the rest');
+  }
+  for (const { line, reason } of rejected.slice(0, REJECTED_SHOWN)) lines.push(`  line ${line}: ${reason}`);
+  if (rejected.length > REJECTED_SHOWN) lines.push(`  … and ${rejected.length - REJECTED_SHOWN} more`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,475 @@
+/**
+ * The producer CLI against a live server on each driver: a 50,000-trade file
+ * loads in batches and a second run changes nothing; PostgREST's CSV exports
+ * load as they are; every bad row is reported by line and kept out of the
+ * database; --strict and --dry-run send nothing.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { portfolioHistory, trades } from '../src/db/schema.ts';
+import { EXIT, runPushCommand } from '../src/push/command.ts';
+import { createProgress } from '../src/push/progress.ts';
+import { DEFAULT_TRUSTED_DOCUMENTS } from '../src/config.ts';
+import { readTrustedDocuments } from '../src/plugins/trusted-documents.ts';
+import { TEST_AUDIENCE, producerToken, signToken } from './support/auth.ts';
+import { resetTables } from './support/fixtures.ts';
+import { TEST_SETTINGS } from './support/graphql.ts';
+import { startLiveServer, type LiveServer } from './support/live-server.ts';
+import { dataStatements, forEachDriver } from './support/test-database.ts';
+
+const directory = mkdtempSync(path.join(tmpdir(), 'folioql-push-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function writeFile(name: string, text: string): string {
+  const file = path.join(directory, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const T0 = 1_700_000_000_000;
+
+/** A trade as PostgREST exports it: SQL column names, numerics as JSON numbers. */
+function exportedTrade(index: number, overrides: Record<string, unknown> = {}) {
+  return {
+    id: `O${String(index).padStart(6, '0')}-KRAKEN`,
+    timestamp: T0 + index,
+    market: 'kraken',
+    symbol: index % 2 ? 'BTC/USD' : 'ETH/USD',
+    base_asset: index % 2 ? 'BTC' : 'ETH',
+    quote_asset: 'USD',
+    is_buy: index % 3 === 0,
+    amount: `0.${String(index).padStart(18, '9')}`,
+    price: `${30_000 + index}.123456789012345678`,
+    usd_value: `${1_000 + index}.5`,
+    ...overrides,
+  };
+}
+
+/**
+ * JSON Lines as a PostgREST export writes them: JSON numbers, whose digits a
+ * JavaScript number would round, written here as raw text.
+ */
+function jsonLines(rows: Record<string, unknown>[]): string {
+  return rows
+    .map((row) =>
+      JSON.stringify(row).replace(
+        /"(amount|price|usd_value)":"([-\d.]+)"/g,
+        (_match, column: string, digits: string) => `"${column}":${digits}`,
+      ),
+    )
+    .join('\n');
+}
+
+/** A port on 127.0.0.1 that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+class Output {
+  text = '';
+  isTTY = false;
+  write(chunk: string | Uint8Array) {
+    this.text += String(chunk);
+    return true;
+  }
+}
+
+forEachDriver((database) => {
+  let server: LiveServer;
+  let token: string;
+  beforeAll(async () => {
+    server = await startLiveServer(database());
+    token = await producerToken();
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => resetTables(database().db));
+
+  async function push(argv: string[], env: Record<string, string> = {}) {
+    const stdout = new Output();
+    const stderr = new Output();
+    const code = await runPushCommand(argv, {
+      env: { FOLIOQL_URL: server.url, FOLIOQL_TOKEN: token, ...env },
+      stdout: stdout as unknown as NodeJS.WritableStream,
+      stderr: stderr as unknown as NodeJS.WritableStream,
+    });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  const tradeCount = async () => (await database().db.select({ n: count() }).from(trades))[0]?.n;
+  const upsertStatements = () =>
+    dataStatements(database()).filter((statement) => statement.startsWith('insert into'));
+
+  it('loads 50,000 trades in batches of 1,000, exactly, and a second run changes nothing', async () => {
+    const rows = Array.from({ length: 50_000 }, (_, index) => exportedTrade(index));
+    const file = writeFile('trades-50k.jsonl', `${jsonLines(rows)}\n`);
+    database().statements.length = 0;
+
+    const first = await push(['trades', file]);
+    expect(first.code).toBe(EXIT.loaded);
+    expect(first.stdout).toBe(
+      `trades from ${file}: 50000 rows read, 0 rejected\nsent 50000: 50000 inserted, 0 updated, 0 unchanged\n`,
+    );
+    expect(upsertStatements()).toHaveLength(50);
+    expect(await tradeCount()).toBe(50_000);
+    const [stored] = await database().db.select().from(trades).where(eq(trades.id, 'O012345-KRAKEN'));
+    expect(stored).toMatchObject({
+      timestamp: String(T0 + 12_345),
+      isBuy: true,
+      amount: '0.999999999999912345',
+      price: '42345.123456789012345678',
+      usdValue: '13345.500000000000000000',
+    });
+    // Not a terminal: plain progress lines, no redraw codes.
+    expect(first.stderr).toMatch(/^push: 50000 rows sent, \d+ rows\/s, 100% of the file read$/m);
+    expect(first.stderr).not.toContain('\u001b');
+
+    const second = await push(['trades', file]);
+    expect(second.code).toBe(EXIT.loaded);
+    expect(second.stdout).toContain('sent 50000: 0 inserted, 0 updated, 50000 unchanged');
+    expect(await tradeCount()).toBe(50_000);
+  });
+
+  it("loads PostgREST's CSV exports: t and f booleans, empty cells as null, the serial id ignored", async () => {
+    const tradesCsv = writeFile(
+      'trades.csv',
+      [
+        'id,timestamp,market,symbol,base_asset,quote_asset,is_buy,amount,price,usd_value',
+        'A,1700000000000,kraken,BTC/USD,BTC,USD,t,0.000000000000000001,35000,0.000000000000035',
+        '"B,with comma",1700000000001,kraken,BTC/USD,BTC,USD,f,1.5,35000.25,52500.375',
+      ].join('\r\n'),
+    );
+    const tradesRun = await push(['trades', tradesCsv]);
+    expect(tradesRun.code).toBe(EXIT.loaded);
+    expect(tradesRun.stdout).toContain('sent 2: 2 inserted, 0 updated, 0 unchanged');
+    const stored = await database().db.select().from(trades).orderBy(trades.id);
+    expect(stored.map((row) => [row.id, row.isBuy, row.amount])).toEqual([
+      ['A', true, '0.000000000000000001'],
+      ['B,with comma', false, '1.500000000000000000'],
+    ]);
+
+    const historyCsv = writeFile(
+      'history.csv',
+      [
+        'id,timestamp,updated_at,market,interval,usd_total_value,usd_held,interval_pct_return,benchmark_btc_value,benchmark_btc_interval_pct_return,benchmark_eth_value,benchmark_eth_interval_pct_return',
+        '7,1699833600000,1700000000000,kraken,week,100000.123456789012345678,5000,1.5,,,,',
+        '8,1700438400000,,kraken,week,101000,5000,1.0,99000,-1.0,98000,-2.0',
+        '9,1700438400000,,kraken,day,101000,5000,0.2,99000,-0.1,98000,-0.2',
+      ].join('\n'),
+    );
+    const historyRun = await push(['history', historyCsv]);
+    expect(historyRun.code).toBe(EXIT.loaded);
+    expect(historyRun.stdout).toContain('sent 3: 3 inserted, 0 updated, 0 unchanged');
+    const points = await database()
+      .db.select()
+      .from(portfolioHistory)
+      .orderBy(portfolioHistory.interval, portfolioHistory.timestamp);
+    expect(
+      points.map((row) => [
+        row.interval,
+        row.timestamp,
+        row.updatedAt,
+        row.usdTotalValue,
+        row.benchmarkBtcValue,
+      ]),
+    ).toEqual([
+      ['week', '1699833600000', '1700000000000', '100000.123456789012345678', null],
+      [
+        'week',
+        '1700438400000',
+        expect.stringMatching(/^\d+$/),
+        '101000.000000000000000000',
+        '99000.000000000000000000',
+      ],
+      [
+        'day',
+        '1700438400000',
+        expect.stringMatching(/^\d+$/),
+        '101000.000000000000000000',
+        '99000.000000000000000000',
+      ],
+    ]);
+    // The ids in the file are not the ones the database assigns.
+    expect(points.map((row) => row.id)).not.toContain(7);
+
+    const again = await push(['history', historyCsv]);
+    expect(again.stdout).toContain('sent 3: 0 inserted, 0 updated, 3 unchanged');
+  });
+
+  it('reports each bad row by line and reason, keeps it out, and loads the rest', async () => {
+    const good = (index: number) => JSON.stringify(exportedTrade(index));
+    const bad = (index: number, overrides: Record<string, unknown>) =>
+      JSON.stringify(exportedTrade(index, overrides));
+    const lines = [
+      good(1),
+      bad(2, { amount: '1e5' }),
+      bad(3, { price: '1.1234567890123456789' }),
+      bad(4, { usd_value: 'NaN' }),
+      '',
+      bad(5, { timestamp: 1.5 }),
+      bad(6, { timestamp: 'TOO_LARGE' }).replace('"TOO_LARGE"', '9007199254740993'),
+      bad(7, { market: 'binance' }),
+      bad(8, { is_buy: 'yes' }),
+      bad(9, { id: '' }),
+      bad(10, { id: 'x'.repeat(257) }),
+      bad(11, { side: 'buy' }),
+      JSON.stringify({ ...exportedTrade(12), symbol: undefined }),
+      good(1).replace('"amount":"', '"amount":"2'),
+      '{"id": "broken',
+      '[1, 2]',
+      good(13),
+    ];
+    // usd_value as a JSON number keeps its digits: 19 after the point is refused, not rounded.
+    lines.push(
+      JSON.stringify(exportedTrade(14)).replace(/"usd_value":"[^"]*"/, '"usd_value":0.1234567890123456789'),
+    );
+    const file = writeFile('bad.jsonl', lines.join('\n'));
+
+    const run = await push(['trades', file]);
+    expect(run.code).toBe(EXIT.badRows);
+    expect(run.stdout.split('\n')).toEqual([
+      `trades from ${file}: 17 rows read, 15 rejected`,
+      'sent 2: 2 inserted, 0 updated, 0 unchanged',
+      '  line 2: amount: Decimal must be plain decimal digits such as "-1234.5678"; NaN, Infinity and exponent forms are not accepted, got "1e5"',
+      '  line 3: price: Decimal allows at most 18 digits after the decimal point, got 19',
+      '  line 4: usd_value: Decimal must be plain decimal digits such as "-1234.5678"; NaN, Infinity and exponent forms are not accepted, got "NaN"',
+      '  line 6: timestamp: EpochMillis must be an integer number of milliseconds, got "1.5"',
+      '  line 7: timestamp: EpochMillis must be within ±9007199254740991 (2^53 − 1), got 9007199254740993',
+      '  line 8: market must be one of kraken, got "binance"',
+      '  line 9: is_buy must be true or false, got "yes"',
+      '  line 10: id is required',
+      '  line 11: id is 257 characters long; at most 256 are allowed',
+      '  line 12: unknown column "side"; the columns are id, timestamp, market, symbol, base_asset, quote_asset, is_buy, amount, price, usd_value',
+      '  line 13: symbol is required',
+      '  line 14: the trade "O000001-KRAKEN" is also on line 1; a file may hold each once',
+      expect.stringMatching(/^ {2}line 15: not valid JSON: /),
+      '  line 16: each line must be one JSON object',
+      '  line 18: usd_value: Decimal allows at most 18 digits after the decimal point, got 19',
+      '',
+    ]);
+    const stored = await database().db.select({ id: trades.id, amount: trades.amount }).from(trades);
+    expect(stored.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'O000001-KRAKEN', amount: '0.999999999999999991' },
+      { id: 'O000013-KRAKEN', amount: '0.999999999999999913' },
+    ]);
+  });
+
+  it('with --strict, checks the whole file first and sends nothing when a row is bad', async () => {
+    const rows = Array.from({ length: 2_500 }, (_, index) => exportedTrade(index));
+    const file = writeFile(
+      'strict.jsonl',
+      [...rows.map((row) => JSON.stringify(row)), JSON.stringify(exportedTrade(9_999, { amount: '-' }))].join(
+        '\n',
+      ),
+    );
+    database().statements.length = 0;
+
+    const run = await push(['trades', file, '--strict']);
+    expect(run.code).toBe(EXIT.badRows);
+    expect(run.stdout).toContain('2501 rows read, 1 rejected\nnothing sent (--strict)');
+    expect(run.stdout).toContain('line 2501: amount: Decimal must be plain decimal digits');
+    expect(upsertStatements()).toEqual([]);
+    expect(await tradeCount()).toBe(0);
+
+    const good = writeFile('strict-good.jsonl', rows.map((row) => JSON.stringify(row)).join('\n'));
+    const loaded = await push(['trades', good, '--strict', '--batch-size', '1000']);
+    expect(loaded.code).toBe(EXIT.loaded);
+    expect(loaded.stdout).toContain('sent 2500: 2500 inserted');
+    expect(upsertStatements()).toHaveLength(3);
+  });
+
+  it('with --dry-run, checks every row and sends nothing, needing no token', async () => {
+    const file = writeFile(
+      'dry.jsonl',
+      [exportedTrade(1), exportedTrade(2, { price: 'x' })].map((row) => JSON.stringify(row)).join('\n'),
+    );
+    const run = await push(['trades', file, '--dry-run'], { FOLIOQL_TOKEN: '' });
+    expect(run.code).toBe(EXIT.badRows);
+    expect(run.stdout).toContain('2 rows read, 1 rejected\nnothing sent (--dry-run)\n  line 2: price:');
+    expect(await tradeCount()).toBe(0);
+  });
+
+  it('refuses to start without a producer token, before reading the file', async () => {
+    const file = writeFile('one.jsonl', JSON.stringify(exportedTrade(1)));
+    const anonymous = await push(['trades', file], { FOLIOQL_TOKEN: '' });
+    expect(anonymous).toMatchObject({ code: EXIT.failed, stdout: '' });
+    expect(anonymous.stderr).toBe(
+      'push: pushing needs a producer token: pass --token or set FOLIOQL_TOKEN\n',
+    );
+
+    const readerToken = await signToken({ role: 'api_anon', aud: TEST_AUDIENCE });
+    const reader = await push(['trades', file, '--token', readerToken]);
+    expect(reader.code).toBe(EXIT.failed);
+    expect(reader.stderr).toBe("push: the token's role is api_anon; pushing needs a producer token\n");
+
+    const forged = await signToken(
+      { role: 'api_data_producer', aud: TEST_AUDIENCE },
+      { secret: 'x'.repeat(40) },
+    );
+    const refused = await push(['trades', file, '--token', forged]);
+    expect(refused.code).toBe(EXIT.failed);
+    expect(refused.stderr).toMatch(
+      /^push: cannot use http:\/\/127\.0\.0\.1:\d+\/graphql: .*\(UNAUTHENTICATED\)\n$/,
+    );
+    expect(await tradeCount()).toBe(0);
+  });
+
+  it('refuses a file it cannot read as a whole, sending nothing', async () => {
+    const wrongHeader = writeFile('wrong.csv', 'id,timestamp,market,symbol,amount,price,usd_value,side\n');
+    const header = await push(['trades', wrongHeader]);
+    expect(header.code).toBe(EXIT.failed);
+    expect(header.stderr).toBe(
+      'push: unknown columns side; missing columns base_asset, quote_asset, is_buy in the CSV header; ' +
+        'the columns are id, timestamp, market, symbol, base_asset, quote_asset, is_buy, amount, price, usd_value\n',
+    );
+
+    const array = writeFile('array.json', JSON.stringify([exportedTrade(1)]));
+    const arrayRun = await push(['trades', array]);
+    expect(arrayRun.code).toBe(EXIT.failed);
+    expect(arrayRun.stderr).toContain('the file holds a JSON array; JSON Lines has one object per line');
+
+    const missing = await push(['trades', path.join(directory, 'absent.jsonl')]);
+    expect(missing.code).toBe(EXIT.failed);
+    expect(missing.stderr).toMatch(/^push: cannot read .*absent\.jsonl: ENOENT/);
+
+    const unknownFormat = await push(['trades', writeFile('trades.txt', '')]);
+    expect(unknownFormat.stderr).toContain('pass --format jsonl or --format csv');
+    expect(await tradeCount()).toBe(0);
+  });
+
+  it('stops at a batch the server refuses, naming its lines, with the batches before it loaded', async () => {
+    const strictServer = await startLiveServer(database(), {
+      settings: { ...TEST_SETTINGS, maxBatchSize: 500 },
+    });
+    try {
+      const file = writeFile(
+        'too-big.jsonl',
+        Array.from({ length: 1_200 }, (_, index) => JSON.stringify(exportedTrade(index))).join('\n'),
+      );
+      const small = await push(['trades', file, '--batch-size', '500'], { FOLIOQL_URL: strictServer.url });
+      expect(small.code).toBe(EXIT.loaded);
+
+      const run = await push(['trades', file, '--batch-size', '600'], { FOLIOQL_URL: strictServer.url });
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toContain(
+        'push: the server refused the batch of lines 1–600: Argument "trades" of Mutation.upsertTrades has 600 items; ' +
+          'at most 500 are allowed in one call (BAD_USER_INPUT)',
+      );
+      expect(run.stdout).toContain('sent 0: 0 inserted');
+    } finally {
+      await strictServer.close();
+    }
+  });
+
+  it('sends document hashes to a server that takes only trusted documents', async () => {
+    const trusted = await startLiveServer(database(), {
+      trustedDocuments: readTrustedDocuments(DEFAULT_TRUSTED_DOCUMENTS),
+    });
+    try {
+      const file = writeFile('trusted.jsonl', JSON.stringify(exportedTrade(1)));
+      const run = await push(['trades', file], { FOLIOQL_URL: trusted.url });
+      expect(run.code).toBe(EXIT.loaded);
+      expect(run.stdout).toContain('sent 1: 1 inserted');
+    } finally {
+      await trusted.close();
+    }
+  });
+
+  it('runs as `npm run push`, exiting 1 when a row was bad', async () => {
+    const file = writeFile(
+      'npm.jsonl',
+      [exportedTrade(1), exportedTrade(2, { market: 'nope' })].map((row) => JSON.stringify(row)).join('\n'),
+    );
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn('npm', ['run', '--silent', 'push', '--', 'trades', file, '--url', server.url], {
+        env: { ...process.env, FOLIOQL_TOKEN: token },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ code: exitCode, stdout: output }));
+    });
+    expect(stdout).toContain('2 rows read, 1 rejected\nsent 1: 1 inserted');
+    expect(stdout).toContain('line 2: market must be one of kraken, got "nope"');
+    expect(code).toBe(EXIT.badRows);
+  });
+});
+
+describe('push usage', () => {
+  it('explains a wrong command line and exits 2', async () => {
+    const stderr = new Output();
+    const code = await runPushCommand(['orders', 'x.jsonl'], {
+      env: {},
+      stdout: new Output() as unknown as NodeJS.WritableStream,
+      stderr: stderr as unknown as NodeJS.WritableStream,
+    });
+    expect(code).toBe(EXIT.failed);
+    expect(stderr.text).toContain('push: say what the file holds: trades or history\n\nusage: npm run push');
+  });
+
+  it('says when the server cannot be reached', async () => {
+    const stderr = new Output();
+    const file = writeFile('unreached.jsonl', JSON.stringify(exportedTrade(1)));
+    const url = `http://127.0.0.1:${await closedPort()}/graphql`;
+    // The push retries a connection that fails, then gives up.
+    const code = await runPushCommand(['trades', file, '--url', url], {
+      env: { FOLIOQL_TOKEN: 'unused' },
+      stdout: new Output() as unknown as NodeJS.WritableStream,
+      stderr: stderr as unknown as NodeJS.WritableStream,
+    });
+    expect(code).toBe(EXIT.failed);
+    expect(stderr.text).toMatch(new RegExp(`^push: cannot use ${url}: fetch failed: .*ECONNREFUSED`));
+  });
+});
+
+describe('push progress', () => {
+  it('draws a bar with rows per second on a terminal', () => {
+    const terminal = Object.assign(new Output(), { isTTY: true, columns: 120 });
+    let clock = 0;
+    const progress = createProgress({
+      stream: terminal as unknown as NodeJS.WritableStream,
+      fileBytes: 1_000,
+      verb: 'sent',
+      now: () => clock,
+    });
+    progress.read(500);
+    clock = 2_000;
+    progress.rowsDone(3_000);
+    progress.stop();
+    expect(terminal.text).toContain('\u001b[');
+    expect(terminal.text).toMatch(/push \S+ 100% \| 3000 rows sent \| 1500 rows\/s/);
+  });
+
+  it('writes plain lines at most once a second elsewhere', () => {
+    const log = new Output();
+    let clock = 0;
+    const progress = createProgress({
+      stream: log as unknown as NodeJS.WritableStream,
+      fileBytes: 1_000,
+      verb: 'sent',
+      now: () => clock,
+    });
+    for (let rows = 1; rows <= 25; rows += 1) {
+      clock += 100;
+      progress.read(40);
+      progress.rowsDone(rows * 100);
+    }
+    progress.stop();
+    expect(log.text.split('\n')).toEqual([
+      'push: 1000 rows sent, 1000 rows/s, 40% of the file read',
+      'push: 2000 rows sent, 1000 rows/s, 80% of the file read',
+      'push: 2500 rows sent, 1000 rows/s, 100% of the file read',
+      '',
+    ]);
+  });
+});
