@@ -1,0 +1,27 @@
+# folioql as a container: `docker build -t folioql .`, or `docker compose up`
+# with compose.yml to run it beside PostgreSQL 17.
+
+# Production dependencies only, installed exactly from the lockfile.
+FROM node:20-bookworm-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4000
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json ./
+COPY drizzle ./drizzle
+COPY src ./src
+# Without DATABASE_URL the server keeps an embedded database in .data/,
+# which must belong to the user it runs as.
+RUN mkdir .data && chown node:node .data
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node itself, not npm, so SIGTERM reaches the server and it drains.
+CMD ["node", "--import", "tsx", "src/index.ts"]
