@@ -29,6 +29,7 @@ export interface CommandIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   fetch?: typeof fetch;
+  retryDelaysMs?: readonly number[];
 }
 
 export async function runPushCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -36,7 +37,7 @@ export async function runPushCommand(argv: string[], io: CommandIo): Promise<num
   try {
     parsed = parseCommand(argv, io.env);
   } catch (error) {
-    io.stderr.write(`push: ${(error as Error).message}\n\n${USAGE}\n`);
+    io.stderr.write(`push: ${printable((error as Error).message)}\n\n${USAGE}\n`);
     return EXIT.failed;
   }
   if (parsed === 'help') {
@@ -45,15 +46,20 @@ export async function runPushCommand(argv: string[], io: CommandIo): Promise<num
   }
 
   try {
-    const result = await pushFile({ ...parsed, progressStream: io.stderr, fetch: io.fetch });
+    const result = await pushFile({
+      ...parsed,
+      progressStream: io.stderr,
+      fetch: io.fetch,
+      retryDelaysMs: io.retryDelaysMs,
+    });
     io.stdout.write(report(parsed.target, parsed.path, result, parsed));
-    return result.rejected.length > 0 ? EXIT.badRows : EXIT.loaded;
+    return result.rejectedCount > 0 ? EXIT.badRows : EXIT.loaded;
   } catch (error) {
     if (!(error instanceof PushError || error instanceof FileError)) throw error;
     if (error instanceof PushError && error.result) {
       io.stdout.write(report(parsed.target, parsed.path, error.result, parsed));
     }
-    io.stderr.write(`push: ${error.message}\n`);
+    io.stderr.write(`push: ${printable(error.message)}\n`);
     return EXIT.failed;
   }
 }
@@ -84,7 +90,7 @@ function parseCommand(argv: string[], env: NodeJS.ProcessEnv) {
     target,
     path,
     format: values.format,
-    url: values.url ?? env.FOLIOQL_URL ?? 'http://localhost:4000/graphql',
+    url: urlOf(values.url ?? env.FOLIOQL_URL ?? 'http://localhost:4000/graphql'),
     token: values.token ?? env.FOLIOQL_TOKEN,
     batchSize: values['batch-size'] === undefined ? undefined : batchSizeOf(values['batch-size']),
     strict: values.strict,
@@ -94,6 +100,16 @@ function parseCommand(argv: string[], env: NodeJS.ProcessEnv) {
 
 function isTarget(name: string): name is PushTargetName {
   return Object.hasOwn(pushTargets, name);
+}
+
+function urlOf(text: string): string {
+  const url = URL.parse(text);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(
+      `--url must be an http or https URL such as http://localhost:4000/graphql, got "${text}"`,
+    );
+  }
+  return url.href;
 }
 
 function batchSizeOf(text: string): number {
@@ -110,8 +126,8 @@ function report(
   result: PushResult,
   { strict, dryRun }: { strict: boolean; dryRun: boolean },
 ): string {
-  const { counts, rejected } = result;
-  const lines = [`${target} from ${path}: ${result.rowsRead} rows read, ${rejected.length} rejected`];
+  const { counts, rejected, rejectedCount } = result;
+  const lines = [`${target} from ${path}: ${result.rowsRead} rows read, ${rejectedCount} rejected`];
   if (result.sent) {
     lines.push(
       `sent ${result.rowsSent}: ${counts.insertedCount} inserted, ${counts.updatedCount} updated, ${counts.unchangedCount} unchanged`,
@@ -121,7 +137,22 @@ function report(
   } else if (strict) {
     lines.push('nothing sent (--strict): fix the rejected rows, or leave out --strict to load the rest');
   }
-  for (const { line, reason } of rejected.slice(0, REJECTED_SHOWN)) lines.push(`  line ${line}: ${reason}`);
-  if (rejected.length > REJECTED_SHOWN) lines.push(`  … and ${rejected.length - REJECTED_SHOWN} more`);
-  return `${lines.join('\n')}\n`;
+  const retried = result.batchesRetried;
+  if (retried > 0) {
+    lines.push(
+      `${retried} ${retried === 1 ? 'batch was' : 'batches were'} sent again after a failure on the way: ` +
+        'rows a first try had written count as unchanged',
+    );
+  }
+  const shown = rejected.slice(0, REJECTED_SHOWN);
+  for (const { line, reason } of shown) lines.push(`  line ${line}: ${reason}`);
+  if (rejectedCount > shown.length) lines.push(`  … and ${rejectedCount - shown.length} more`);
+  return `${printable(lines.join('\n'))}\n`;
+}
+
+/** Escapes control characters (but newlines) so text from a file or server cannot drive the terminal. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (character) =>
+    JSON.stringify(character).slice(1, -1),
+  );
 }

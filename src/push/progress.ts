@@ -50,15 +50,18 @@ export function createProgress({ stream, fileBytes, verb, now = Date.now }: Prog
         bar.update({ rows: done, speed: rowsPerSecond() });
       },
       stop() {
-        bar.update(Math.max(fileBytes, 1), { rows: done, speed: rowsPerSecond() });
+        bar.update(Math.min(bytesRead, fileBytes), { rows: done, speed: rowsPerSecond() });
         bar.stop();
       },
     };
   }
 
   let lastLineAt = startedAt;
-  const line = () =>
+  let printed = 0;
+  const line = () => {
+    printed = done;
     stream.write(`push: ${done} rows ${verb}, ${rowsPerSecond()} rows/s, ${percent()}% of the file read\n`);
+  };
   return {
     read(bytes) {
       bytesRead += bytes;
@@ -71,8 +74,9 @@ export function createProgress({ stream, fileBytes, verb, now = Date.now }: Prog
       }
     },
     stop() {
-      // A push that stopped before any row has nothing to add to its error.
-      if (done > 0) line();
+      // The last figure, unless it is printed already; a push that stopped
+      // before any row has nothing to add to its error.
+      if (done !== printed) line();
     },
   };
 }

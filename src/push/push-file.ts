@@ -23,9 +23,9 @@ import {
 } from '../client/index.ts';
 import { portfolioHistory, trades } from '../db/schema.ts';
 import { TRADE_TEXT_MAX } from '../input-values.ts';
-import { createProgress, type Progress } from './progress.ts';
-import { FileError, formatOf, readRecords, type FileFormat } from './read-records.ts';
-import { RowError, rowReaderFor, type RowReader } from './row-reader.ts';
+import { createProgress } from './progress.ts';
+import { FileError, formatOf, readRecords, type FileRecord } from './read-records.ts';
+import { RowError, rowReaderFor, type Cell, type RowReader } from './row-reader.ts';
 
 export interface UpsertCounts {
   insertedCount: number;
@@ -62,8 +62,10 @@ export type PushTargetName = keyof typeof pushTargets;
 export const DEFAULT_BATCH_SIZE = 1000;
 /** How long one batch may take before it is given up and retried. */
 const REQUEST_TIMEOUT_MS = 120_000;
-/** Waits before each retry of a batch that failed on the way (network, gateway). */
+/** Waits before each retry of a request that failed on the way (network, gateway, conflict). */
 const RETRY_DELAYS_MS = [500, 1000, 2000];
+/** Bad rows kept with their reasons; past these, only counted, so memory stays bounded. */
+export const REJECTED_KEPT = 1000;
 
 export interface PushOptions {
   target: PushTargetName;
@@ -82,6 +84,8 @@ export interface PushOptions {
   /** Where progress goes: a bar on a terminal, plain lines otherwise; none if left out. */
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
   fetch?: typeof fetch;
+  /** Waits before the retries of a failed request, in milliseconds. */
+  retryDelaysMs?: readonly number[];
 }
 
 export interface RejectedRow {
@@ -95,8 +99,15 @@ export interface PushResult {
   /** Rows the server took; the counts say what each did. */
   rowsSent: number;
   counts: UpsertCounts;
-  /** Bad rows, in file order. */
+  /** How many rows were bad. */
+  rejectedCount: number;
+  /** The first REJECTED_KEPT bad rows, in file order. */
   rejected: RejectedRow[];
+  /**
+   * Batches sent again after a failure on the way back: if the first try
+   * had been written, its rows count as unchanged.
+   */
+  batchesRetried: number;
   /** False after a dry run, or a strict run that found bad rows. */
   sent: boolean;
 }
@@ -120,61 +131,89 @@ interface FileRow {
 export async function pushFile(options: PushOptions): Promise<PushResult> {
   const target = pushTargets[options.target];
   const format = formatOf(options.path, options.format);
-  const fileBytes = await sizeOf(options.path);
+  const before = await fileVersion(options.path);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const client = options.dryRun ? undefined : await connect(options);
+  const retry = retrying(options.retryDelaysMs ?? RETRY_DELAYS_MS);
+  const client = options.dryRun ? undefined : await connect(options, retry);
 
-  const progressFor = (verb: string) =>
-    options.progressStream && createProgress({ stream: options.progressStream, fileBytes, verb });
-  const rowsOf = (progress: Progress | undefined) =>
-    goodRows(target, options.path, format, (bytes) => progress?.read(bytes));
+  /** A pass over the file: its good rows, and progress on what is done with them. */
+  const startPass = (verb: string) => {
+    const progress =
+      options.progressStream &&
+      createProgress({ stream: options.progressStream, fileBytes: before.size, verb });
+    const records = readRecords(options.path, {
+      format,
+      onBytes: (bytes) => progress?.read(bytes),
+      checkHeader: (columns) => checkHeader(columns, target.reader),
+    });
+    return { rows: new GoodRows(target, records), progress };
+  };
 
   // A dry run only checks; a strict one checks the whole file before it sends.
   if (!client || options.strict) {
-    const progress = progressFor('checked');
-    const rows = rowsOf(progress);
-    for await (const _row of rows) progress?.rowsDone(rows.rowsRead());
-    progress?.rowsDone(rows.rowsRead());
-    progress?.stop();
-    if (!client || rows.rejected.length > 0) {
-      return {
-        rowsRead: rows.rowsRead(),
-        rowsSent: 0,
-        counts: noCounts(),
-        rejected: rows.rejected,
-        sent: false,
-      };
+    const { rows, progress } = startPass('checked');
+    try {
+      for await (const _row of rows) progress?.rowsDone(rows.read);
+      progress?.rowsDone(rows.read);
+    } finally {
+      progress?.stop();
+    }
+    if (!client || rows.rejectedCount > 0) return { ...rows.tally(), ...nothingSent() };
+    if ((await fileVersion(options.path)).changedSince(before)) {
+      throw new FileError('the file changed while it was being checked; nothing was sent');
     }
   }
-  const progress = progressFor('sent');
-  const rows = rowsOf(progress);
-  const sender = new BatchSender(target, client, progress);
+
+  const { rows, progress } = startPass('sent');
+  const sender = new BatchSender(target, client, retry, (rowsSent) => progress?.rowsDone(rowsSent));
   try {
-    for await (const row of rows) {
-      sender.add(row);
-      if (sender.pending.length >= batchSize) await sender.flush();
+    let batch: FileRow[] = [];
+    try {
+      for await (const row of rows) {
+        batch.push(row);
+        if (batch.length >= batchSize) {
+          await sender.send(batch);
+          batch = [];
+        }
+      }
+    } catch (error) {
+      // The file cannot be read on: the good rows before that point still
+      // load, wherever the batches happened to end.
+      if (error instanceof FileError && batch.length > 0) await sender.send(batch);
+      throw error;
     }
-    await sender.flush();
+    if (batch.length > 0) await sender.send(batch);
   } catch (error) {
-    if (error instanceof PushError) {
-      throw new PushError(error.message, sender.result(rows.rowsRead(), rows.rejected));
+    if (error instanceof PushError || error instanceof FileError) {
+      throw new PushError(error.message, { ...rows.tally(), ...sender.tally() });
     }
     throw error;
   } finally {
     progress?.stop();
   }
-  return sender.result(rows.rowsRead(), rows.rejected);
+  return { ...rows.tally(), ...sender.tally() };
 }
 
-async function sizeOf(path: string): Promise<number> {
+function nothingSent() {
+  return { rowsSent: 0, counts: noCounts(), batchesRetried: 0, sent: false };
+}
+
+/** The file's size and time of change, to tell whether it changed between two passes. */
+async function fileVersion(path: string) {
+  let stats;
   try {
-    const stats = await stat(path);
-    if (!stats.isFile()) throw new FileError(`${path} is not a file`);
-    return stats.size;
+    stats = await stat(path);
   } catch (error) {
-    if (error instanceof FileError) throw error;
     throw new FileError(`cannot read ${path}: ${(error as Error).message}`);
   }
+  if (!stats.isFile()) throw new FileError(`${path} is not a file`);
+  const { size, mtimeMs } = stats;
+  return {
+    size,
+    mtimeMs,
+    changedSince: (earlier: { size: number; mtimeMs: number }) =>
+      size !== earlier.size || mtimeMs !== earlier.mtimeMs,
+  };
 }
 
 /**
@@ -182,160 +221,159 @@ async function sizeOf(path: string): Promise<number> {
  * wrong URL or a reader's token fails here, before the file is read. A
  * server that takes only trusted documents gets hashes instead.
  */
-async function connect({ url, token, fetch }: PushOptions): Promise<FolioqlClient> {
-  let client = createFolioqlClient({ url, token, fetch, timeoutMs: REQUEST_TIMEOUT_MS });
+async function connect({ url, token, fetch }: PushOptions, retry: Retry): Promise<FolioqlClient> {
+  const clientFor = (persisted: boolean) =>
+    createFolioqlClient({ url, token, fetch, persisted, timeoutMs: REQUEST_TIMEOUT_MS });
+  let client = clientFor(false);
+  const askWho = async () => (await retry(() => client.request(viewerQuery))).result.viewer;
   let viewer;
   try {
-    viewer = await withRetries(() => client.request(viewerQuery));
-  } catch (error) {
-    if (!(error instanceof FolioqlError && error.code === 'PERSISTED_QUERY_ONLY')) {
-      throw new PushError(`cannot use ${url}: ${describeFailure(error)}`);
-    }
-    client = createFolioqlClient({ url, token, fetch, timeoutMs: REQUEST_TIMEOUT_MS, persisted: true });
-    viewer = await withRetries(() => client.request(viewerQuery)).catch((retryError: unknown) => {
-      throw new PushError(`cannot use ${url}: ${describeFailure(retryError)}`);
+    viewer = await askWho().catch(async (error: unknown) => {
+      if (!(error instanceof FolioqlError && error.code === 'PERSISTED_QUERY_ONLY')) throw error;
+      client = clientFor(true);
+      return askWho();
     });
+  } catch (error) {
+    throw new PushError(`cannot use ${url}: ${describeFailure(error)}`);
   }
-  if (!viewer.viewer.isProducer) {
+  if (!viewer.isProducer) {
     throw new PushError(
       token
-        ? `the token's role is ${viewer.viewer.role}; pushing needs a producer token`
+        ? `the token's role is ${viewer.role}; pushing needs a producer token`
         : 'pushing needs a producer token: pass --token or set FOLIOQL_TOKEN',
     );
   }
   return client;
 }
 
-interface GoodRows extends AsyncIterable<FileRow> {
-  /** The bad rows met so far. */
-  rejected: RejectedRow[];
-  /** Rows met so far, good and bad. */
-  rowsRead(): number;
-}
-
 /**
  * The rows of the file that pass every check, in order; the others are
- * collected in `rejected` with their line and reason. A key seen on an
- * earlier line is refused: two versions of a row in one file leave which
- * should win to a guess.
+ * counted, and the first REJECTED_KEPT kept with their line and reason. A
+ * key seen on an earlier line is refused: two versions of a row in one file
+ * leave which should win to a guess. The keys seen are the only memory that
+ * grows with the file (about 100 bytes a row).
  */
-function goodRows(
-  target: PushTarget,
-  path: string,
-  format: FileFormat,
-  onBytes: (bytes: number) => void,
-): GoodRows {
-  const rejected: RejectedRow[] = [];
-  const lineOfKey = new Map<string, number>();
-  let rowsRead = 0;
-  const records = readRecords(path, {
-    format,
-    onBytes,
-    checkHeader: (columns) => checkHeader(columns, target.reader),
-  });
+class GoodRows implements AsyncIterable<FileRow> {
+  read = 0;
+  rejectedCount = 0;
+  readonly rejected: RejectedRow[] = [];
+  private readonly lineOfKey = new Map<string, number>();
 
-  async function* rows(): AsyncGenerator<FileRow> {
-    for await (const { line, record, error } of records) {
-      rowsRead += 1;
-      if (error !== undefined) {
-        rejected.push({ line, reason: error });
-        continue;
-      }
-      let input: Record<string, unknown>;
-      try {
-        input = target.reader.read(record);
-      } catch (readError) {
-        if (!(readError instanceof RowError)) throw readError;
-        rejected.push({ line, reason: readError.message });
-        continue;
-      }
-      const key = target.reader.keyOf(input);
-      const earlierLine = lineOfKey.get(key);
-      if (earlierLine !== undefined) {
-        rejected.push({
-          line,
-          reason: `${target.describe(input)} is also on line ${earlierLine}; a file may hold each once`,
-        });
-        continue;
-      }
-      lineOfKey.set(key, line);
-      yield { line, input };
+  constructor(
+    private readonly target: PushTarget,
+    private readonly records: AsyncIterable<FileRecord>,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<FileRow> {
+    for await (const { line, record, error } of this.records) {
+      this.read += 1;
+      const row = error === undefined ? this.check(line, record) : this.reject(line, error);
+      if (row) yield row;
     }
   }
 
-  const iterator = rows();
-  return { rejected, rowsRead: () => rowsRead, [Symbol.asyncIterator]: () => iterator };
+  tally() {
+    // CSV reports a malformed record a little after the rows that follow it.
+    const rejected = [...this.rejected].sort((a, b) => a.line - b.line);
+    return { rowsRead: this.read, rejectedCount: this.rejectedCount, rejected };
+  }
+
+  private check(line: number, record: Record<string, Cell>): FileRow | undefined {
+    let input: Record<string, unknown>;
+    try {
+      input = this.target.reader.read(record);
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      return this.reject(line, error.message);
+    }
+    const key = this.target.reader.keyOf(input);
+    const earlierLine = this.lineOfKey.get(key);
+    if (earlierLine !== undefined) {
+      return this.reject(
+        line,
+        `${this.target.describe(input)} is also on line ${earlierLine}; a file may hold each once`,
+      );
+    }
+    this.lineOfKey.set(key, line);
+    return { line, input };
+  }
+
+  private reject(line: number, reason: string): undefined {
+    this.rejectedCount += 1;
+    if (this.rejected.length < REJECTED_KEPT) this.rejected.push({ line, reason });
+    return undefined;
+  }
 }
 
-/** A CSV must name its columns as the SQL table does, and have every required one. */
+/**
+ * A file's columns must be the SQL table's: none unknown, none twice, and
+ * every one the upsert writes, since a column left out would blank it.
+ */
 function checkHeader(columns: string[], reader: RowReader): void {
   const unknown = columns.filter((name) => !reader.columns.includes(name));
-  const missing = reader.requiredColumns.filter((name) => !columns.includes(name));
-  if (unknown.length > 0 || missing.length > 0) {
+  const twice = columns.filter((name, index) => columns.indexOf(name) !== index);
+  const missing = reader.expectedColumns.filter((name) => !columns.includes(name));
+  const problems = [
+    unknown.length > 0 ? `unknown columns ${unknown.join(', ')}` : '',
+    twice.length > 0 ? `columns named twice ${twice.join(', ')}` : '',
+    missing.length > 0 ? `missing columns ${missing.join(', ')}` : '',
+  ].filter(Boolean);
+  if (problems.length > 0) {
     throw new FileError(
-      [
-        unknown.length > 0 ? `unknown columns ${unknown.join(', ')}` : '',
-        missing.length > 0 ? `missing columns ${missing.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('; ') + ` in the CSV header; the columns are ${reader.columns.join(', ')}`,
+      `${problems.join('; ')} in the CSV header; the columns are ${reader.columns.join(', ')}`,
     );
   }
 }
 
-/** Sends rows in batches and adds up what the server did with them. */
+/** Sends batches of rows and adds up what the server did with them. */
 class BatchSender {
-  pending: FileRow[] = [];
   private readonly counts = noCounts();
   private rowsSent = 0;
+  private batchesRetried = 0;
 
   constructor(
     private readonly target: PushTarget,
     private readonly client: FolioqlClient,
-    private readonly progress: Progress | undefined,
+    private readonly retry: Retry,
+    private readonly onSent: (rowsSent: number) => void,
   ) {}
 
-  add(row: FileRow) {
-    this.pending.push(row);
-  }
-
-  async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length > 0) await this.send(batch);
-  }
-
   /**
-   * Sends one batch, which the server takes whole or not at all. The rows
+   * Sends one batch, which the server takes whole or not at all. Its rows
    * passed the server's own checks here, so a refusal means the server
    * differs (another version, a smaller MAX_BATCH_SIZE): the push stops.
    */
-  private async send(batch: FileRow[]): Promise<void> {
+  async send(batch: FileRow[]): Promise<void> {
+    const lines = `lines ${batch[0]?.line}–${batch.at(-1)?.line}`;
     let counts: UpsertCounts;
     try {
-      counts = await withRetries(() =>
+      const sent = await this.retry(() =>
         this.target.upsert(
           this.client,
           batch.map((row) => row.input),
         ),
       );
+      counts = sent.result;
+      if (sent.retries > 0) this.batchesRetried += 1;
     } catch (error) {
-      const lines = `lines ${batch[0]?.line}–${batch.at(-1)?.line}`;
-      throw new PushError(`the server refused the batch of ${lines}: ${describeFailure(error)}`);
+      throw new PushError(
+        error instanceof FolioqlError && !isTransient(error)
+          ? `the server refused the batch of ${lines}: ${describeFailure(error)}`
+          : `could not send the batch of ${lines}: ${describeFailure(error)}`,
+      );
     }
     this.counts.insertedCount += counts.insertedCount;
     this.counts.updatedCount += counts.updatedCount;
     this.counts.unchangedCount += counts.unchangedCount;
     this.rowsSent += batch.length;
-    this.progress?.rowsDone(this.rowsSent);
+    this.onSent(this.rowsSent);
   }
 
-  result(rowsRead: number, rejected: RejectedRow[]): PushResult {
+  tally() {
     return {
-      rowsRead,
       rowsSent: this.rowsSent,
       counts: { ...this.counts },
-      rejected,
+      batchesRetried: this.batchesRetried,
       sent: true,
     };
   }
@@ -345,24 +383,35 @@ function noCounts(): UpsertCounts {
   return { insertedCount: 0, updatedCount: 0, unchangedCount: 0 };
 }
 
-/** Retries what may pass on a second try (the network, a gateway, a timeout); upserts make it safe. */
-async function withRetries<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await run();
-    } catch (error) {
-      const delay = RETRY_DELAYS_MS[attempt];
-      if (delay === undefined || !isTransient(error)) throw error;
-      await sleep(delay);
+/** Runs a request, retrying what may pass on a second try; upserts make that safe. */
+type Retry = <T>(run: () => Promise<T>) => Promise<{ result: T; retries: number }>;
+
+function retrying(delays: readonly number[]): Retry {
+  return async (run) => {
+    for (let retries = 0; ; retries += 1) {
+      try {
+        return { result: await run(), retries };
+      } catch (error) {
+        const delay = delays[retries];
+        if (delay === undefined || !isTransient(error)) throw error;
+        await sleep(delay);
+      }
     }
-  }
+  };
 }
 
+/**
+ * A failure on the way, not a refusal: the connection (fetch's TypeError
+ * with a system error code), a gateway, a timeout, or a transaction the
+ * database aborted for a concurrent one.
+ */
 function isTransient(error: unknown): boolean {
-  if (error instanceof FolioqlError) return [502, 503, 504].includes(error.status);
-  // fetch rejects with a TypeError when the connection fails, and with a
-  // TimeoutError when AbortSignal.timeout fires.
-  return error instanceof TypeError || (error instanceof Error && error.name === 'TimeoutError');
+  if (error instanceof FolioqlError) {
+    return [502, 503, 504].includes(error.status) || error.code === 'TRANSACTION_CONFLICT';
+  }
+  if (error instanceof Error && error.name === 'TimeoutError') return true;
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return error instanceof TypeError && typeof cause?.code === 'string';
 }
 
 function describeFailure(error: unknown): string {

@@ -8,6 +8,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import {
+  abbreviate,
   checkInstant,
   checkText,
   graphQLEnumName,
@@ -20,8 +21,8 @@ export class JsonNumber {
   constructor(readonly text: string) {}
 }
 
-/** A cell as a file holds it: CSV gives text, JSON Lines also numbers, booleans and null. */
-export type Cell = string | boolean | JsonNumber | null | undefined | object;
+/** A cell as a file holds it: CSV gives text; JSON Lines numbers, booleans, null, lists and objects too. */
+export type Cell = string | boolean | JsonNumber | null | undefined | unknown[] | Record<string, unknown>;
 
 /** Why a row was not sent. */
 export class RowError extends Error {
@@ -29,7 +30,7 @@ export class RowError extends Error {
 }
 
 /** Reads a present cell; `where` is the column's SQL name, for messages. */
-type ReadCell = (cell: string | boolean | JsonNumber, where: string) => unknown;
+type ReadCell = (cell: Exclude<Cell, null | undefined>, where: string) => unknown;
 
 export interface RowReaderOptions {
   /** The upsert key: these columns are required even where SQL allows null. */
@@ -39,10 +40,15 @@ export interface RowReaderOptions {
 }
 
 export interface RowReader {
-  /** The SQL column names a file may have. */
+  /** The SQL column names a file may have, in table order. */
   columns: readonly string[];
-  /** The columns every row must have a value for. */
-  requiredColumns: readonly string[];
+  /** The GraphQL input fields a read row fills: the table's properties but the assigned ones. */
+  inputFields: readonly string[];
+  /**
+   * The columns every row must have, if only as null: an upsert replaces
+   * every value, so a column left out of a file would blank it.
+   */
+  expectedColumns: readonly string[];
   /** Reads one record into a GraphQL input object, or throws a RowError. */
   read(record: Record<string, Cell>): Record<string, unknown>;
   /** The upsert key of a read row, as one string. */
@@ -50,39 +56,44 @@ export interface RowReader {
 }
 
 export function rowReaderFor(table: PgTable, { key, textMax = {} }: RowReaderOptions): RowReader {
-  const readers = Object.entries(getTableColumns(table)).flatMap(([property, column]) => {
-    const read = cellReaderFor(column, textMax[property]);
-    if (!read) return [];
-    const required = column.notNull || key.includes(property);
-    return [{ property, sqlName: column.name, read, required }];
-  });
-  const ignored = new Set(
-    Object.values(getTableColumns(table))
-      .filter((column) => column.columnType === 'PgSerial')
-      .map((column) => column.name),
-  );
-  const bySqlName = new Map(readers.map((reader) => [reader.sqlName, reader]));
-  const columns = Object.values(getTableColumns(table)).map((column) => column.name);
+  const columns = Object.entries(getTableColumns(table));
+  // Columns the database assigns (serial ids) may be in a file, and are ignored.
+  const readers = columns
+    .filter(([, column]) => !isAssigned(column))
+    .map(([property, column]) => ({
+      property,
+      sqlName: column.name,
+      read: cellReaderFor(column, textMax[property]),
+      required: column.notNull || key.includes(property),
+    }));
+  const known = new Set(columns.map(([, column]) => column.name));
+  const names = columns.map(([, column]) => column.name);
 
   return {
-    columns,
-    requiredColumns: readers.filter((reader) => reader.required).map((reader) => reader.sqlName),
+    columns: names,
+    inputFields: readers.map((reader) => reader.property),
+    expectedColumns: readers.map((reader) => reader.sqlName),
     read(record) {
       for (const name of Object.keys(record)) {
-        if (!bySqlName.has(name) && !ignored.has(name)) {
-          throw new RowError(`unknown column "${name}"; the columns are ${columns.join(', ')}`);
+        if (!known.has(name)) {
+          throw new RowError(`unknown column ${quote(name)}; the columns are ${names.join(', ')}`);
         }
       }
       const input: Record<string, unknown> = {};
       for (const { property, sqlName, read, required } of readers) {
         const cell = record[sqlName];
+        if (cell === undefined) {
+          throw new RowError(
+            required ? `${sqlName} is required` : `${sqlName} is missing; give it as null for no value`,
+          );
+        }
         // CSV writes SQL NULL as an empty cell, as PostgREST and COPY do.
-        if (cell === undefined || cell === null || cell === '') {
+        if (cell === null || cell === '') {
           if (required) throw new RowError(`${sqlName} is required`);
           continue;
         }
         try {
-          input[property] = read(cell as string | boolean | JsonNumber, sqlName);
+          input[property] = read(cell, sqlName);
         } catch (error) {
           throw new RowError((error as Error).message);
         }
@@ -93,14 +104,16 @@ export function rowReaderFor(table: PgTable, { key, textMax = {} }: RowReaderOpt
   };
 }
 
+function isAssigned(column: PgColumn): boolean {
+  return column.columnType === 'PgSerial';
+}
+
 /**
- * How to read a column's cells, chosen by its SQL type; undefined for columns
- * the server assigns. A reader's errors start with the column's name.
+ * How to read a column's cells, chosen by its SQL type. A reader's errors
+ * start with the column's name.
  */
-function cellReaderFor(column: PgColumn, maxLength: number | undefined): ReadCell | undefined {
+function cellReaderFor(column: PgColumn, maxLength: number | undefined): ReadCell {
   switch (column.columnType) {
-    case 'PgSerial':
-      return undefined;
     case 'PgText':
       return (cell, where) => {
         if (typeof cell !== 'string') throw new Error(`${where} must be text, got ${describe(cell)}`);
@@ -148,7 +161,7 @@ function naming<T>(where: string, parse: () => T): T {
 }
 
 /** The digits of a number cell: JSON numbers keep their text, and CSV is text already. */
-function numberText(cell: string | boolean | JsonNumber): string {
+function numberText(cell: Exclude<Cell, null | undefined>): string {
   if (cell instanceof JsonNumber) return cell.text;
   if (typeof cell === 'string') return cell.trim();
   throw new Error(`must be a number, got ${describe(cell)}`);
@@ -156,7 +169,12 @@ function numberText(cell: string | boolean | JsonNumber): string {
 
 function describe(cell: unknown): string {
   if (cell instanceof JsonNumber) return `the number ${cell.text}`;
-  if (typeof cell === 'string') return `"${cell.length > 40 ? `${cell.slice(0, 40)}…` : cell}"`;
+  if (typeof cell === 'string') return quote(cell);
   if (Array.isArray(cell)) return 'a list';
   return typeof cell === 'object' ? 'an object' : String(cell);
+}
+
+/** Text from the file, quoted and escaped, so a control character cannot reach the terminal. */
+function quote(text: string): string {
+  return JSON.stringify(abbreviate(text));
 }
