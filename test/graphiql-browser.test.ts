@@ -47,6 +47,8 @@ async function openGraphiQL(browser: Browser, url: string) {
 async function typeQuery(page: Page, query: string) {
   await page.locator('.graphiql-query-editor').click();
   await page.keyboard.press('ControlOrMeta+A');
+  // As a paste would: typed key by key, the editor's suggestions and bracket
+  // completion would rewrite the text as it went.
   await page.keyboard.insertText(query);
   // The editor auto-closes the first brace it sees typed; drop whatever it
   // added after the cursor, as a person tidying up would.
@@ -113,30 +115,33 @@ describe.skipIf(!chromiumFound)('GraphiQL in headless Chromium', () => {
 
     it('runs latestTrades typed into the editor and shows the rows, loading nothing from elsewhere', async () => {
       const { page, foreignRequests } = await openGraphiQL(browser, server.url);
-      await typeQuery(page, LATEST_TRADES);
-      await page.locator('.graphiql-execute-button').click();
-
-      expect(await readResult(page)).toEqual({
-        data: {
-          latestTrades: [
-            {
-              id: 'newer',
-              symbol: 'BTC/USD',
-              amount: '0.000000000000000001',
-              usdValue: '12.340000000000000000',
-            },
-            {
-              id: 'older',
-              symbol: 'BTC/USD',
-              amount: '1.500000000000000000',
-              usdValue: '35000.000000000000000000',
-            },
-          ],
-        },
-      });
-      await page.screenshot({ path: `${ARTIFACTS}/graphiql-latest-trades-${driver}.png` });
-      expect(foreignRequests).toEqual([]);
-      await page.close();
+      try {
+        await typeQuery(page, LATEST_TRADES);
+        await page.locator('.graphiql-execute-button').click();
+        expect(await readResult(page)).toEqual({
+          data: {
+            latestTrades: [
+              {
+                id: 'newer',
+                symbol: 'BTC/USD',
+                amount: '0.000000000000000001',
+                usdValue: '12.340000000000000000',
+              },
+              {
+                id: 'older',
+                symbol: 'BTC/USD',
+                amount: '1.500000000000000000',
+                usdValue: '35000.000000000000000000',
+              },
+            ],
+          },
+        });
+        expect(foreignRequests).toEqual([]);
+      } finally {
+        // Saved whether the test passed or not: a failure is when it is wanted most.
+        await page.screenshot({ path: `${ARTIFACTS}/graphiql-latest-trades-${driver}.png` });
+        await page.close();
+      }
     });
   });
 });

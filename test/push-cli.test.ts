@@ -5,21 +5,25 @@
  * database; --strict and --dry-run send nothing.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { portfolioHistory, trades } from '../src/db/schema.ts';
+import type { GraphQLInputObjectType } from 'graphql';
 import { EXIT, runPushCommand } from '../src/push/command.ts';
+import { pushFile, pushTargets } from '../src/push/push-file.ts';
+import { FileError, readRecords } from '../src/push/read-records.ts';
+import { schema as folioqlSchema } from '../src/schema/index.ts';
 import { createProgress } from '../src/push/progress.ts';
 import { DEFAULT_TRUSTED_DOCUMENTS } from '../src/config.ts';
 import { readTrustedDocuments } from '../src/plugins/trusted-documents.ts';
 import { TEST_AUDIENCE, producerToken, signToken } from './support/auth.ts';
 import { resetTables } from './support/fixtures.ts';
-import { TEST_SETTINGS } from './support/graphql.ts';
+import { startFaultProxy, type Fault } from './support/fault-proxy.ts';
 import { startLiveServer, type LiveServer } from './support/live-server.ts';
 import { dataStatements, forEachDriver } from './support/test-database.ts';
 
@@ -84,6 +88,19 @@ class Output {
   }
 }
 
+/** Runs the command in process, as the script would, with short waits between retries. */
+async function runPush(argv: string[], env: Record<string, string> = {}) {
+  const stdout = new Output();
+  const stderr = new Output();
+  const code = await runPushCommand(argv, {
+    env,
+    stdout: stdout as unknown as NodeJS.WritableStream,
+    stderr: stderr as unknown as NodeJS.WritableStream,
+    retryDelaysMs: [10, 10, 10],
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
 forEachDriver((database) => {
   let server: LiveServer;
   let token: string;
@@ -94,16 +111,8 @@ forEachDriver((database) => {
   afterAll(() => server?.close());
   beforeEach(() => resetTables(database().db));
 
-  async function push(argv: string[], env: Record<string, string> = {}) {
-    const stdout = new Output();
-    const stderr = new Output();
-    const code = await runPushCommand(argv, {
-      env: { FOLIOQL_URL: server.url, FOLIOQL_TOKEN: token, ...env },
-      stdout: stdout as unknown as NodeJS.WritableStream,
-      stderr: stderr as unknown as NodeJS.WritableStream,
-    });
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  }
+  const push = (argv: string[], env: Record<string, string> = {}) =>
+    runPush(argv, { FOLIOQL_URL: server.url, FOLIOQL_TOKEN: token, ...env });
 
   const tradeCount = async () => (await database().db.select({ n: count() }).from(trades))[0]?.n;
   const upsertStatements = () =>
@@ -287,6 +296,29 @@ forEachDriver((database) => {
     expect(upsertStatements()).toHaveLength(3);
   });
 
+  it('with --strict, sends nothing if the file changes after it was checked', async () => {
+    const file = writeFile('growing.jsonl', `${JSON.stringify(exportedTrade(1))}\n`);
+    // An exporter still writing: a row arrives as the check pass ends.
+    const log = Object.assign(new Output(), {
+      write(chunk: string) {
+        if (String(chunk).includes('rows checked'))
+          appendFileSync(file, `${JSON.stringify(exportedTrade(2))}\n`);
+        return true;
+      },
+    });
+    await expect(
+      pushFile({
+        target: 'trades',
+        path: file,
+        url: server.url,
+        token,
+        strict: true,
+        progressStream: log as unknown as NodeJS.WritableStream,
+      }),
+    ).rejects.toThrow(new FileError('the file changed while it was being checked; nothing was sent'));
+    expect(await tradeCount()).toBe(0);
+  });
+
   it('with --dry-run, checks every row and sends nothing, needing no token', async () => {
     const file = writeFile(
       'dry.jsonl',
@@ -346,28 +378,142 @@ forEachDriver((database) => {
     expect(await tradeCount()).toBe(0);
   });
 
-  it('stops at a batch the server refuses, naming its lines, with the batches before it loaded', async () => {
-    const strictServer = await startLiveServer(database(), {
-      settings: { ...TEST_SETTINGS, maxBatchSize: 500 },
-    });
-    try {
-      const file = writeFile(
-        'too-big.jsonl',
-        Array.from({ length: 1_200 }, (_, index) => JSON.stringify(exportedTrade(index))).join('\n'),
-      );
-      const small = await push(['trades', file, '--batch-size', '500'], { FOLIOQL_URL: strictServer.url });
-      expect(small.code).toBe(EXIT.loaded);
+  it('reads CSV records by the line they start on, in file order, and stops at a quote never closed', async () => {
+    const header = 'id,timestamp,market,symbol,base_asset,quote_asset,is_buy,amount,price,usd_value';
+    const row = (id: string) => `${id},1700000000000,kraken,BTC/USD,BTC,USD,t,1,2,2`;
+    const file = writeFile(
+      'lines.csv',
+      [
+        header,
+        row('A'),
+        '',
+        `"B\nspanning two lines",1700000000000,kraken,BTC/USD,BTC,USD,f,1,2,2`,
+        row('C') + ',extra',
+        row('D').replace(',2,2', ',2,1e3'),
+        row('E'),
+        'F,"never closed,1700000000000',
+        row('G'),
+      ].join('\n'),
+    );
+    const run = await push(['trades', file]);
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.stderr).toContain(
+      'push: line 9 is not valid CSV, and nothing after it can be read: Quote Not Closed',
+    );
+    expect(run.stdout.split('\n').slice(0, 4)).toEqual([
+      `trades from ${file}: 5 rows read, 2 rejected`,
+      'sent 3: 3 inserted, 0 updated, 0 unchanged',
+      '  line 6: not valid CSV: Invalid Record Length: columns length is 10, got 11 on line 6',
+      '  line 7: usd_value: Decimal must be plain decimal digits such as "-1234.5678"; NaN, Infinity and exponent forms are not accepted, got "1e3"',
+    ]);
+    const stored = await database().db.select({ id: trades.id }).from(trades).orderBy(trades.id);
+    expect(stored.map((trade) => trade.id)).toEqual(['A', 'B\nspanning two lines', 'E']);
+  });
 
-      const run = await push(['trades', file, '--batch-size', '600'], { FOLIOQL_URL: strictServer.url });
+  it('refuses a CSV header naming a column twice, or no header at all', async () => {
+    const header = 'id,timestamp,market,symbol,base_asset,quote_asset,is_buy,amount,price,usd_value';
+    const twice = await push(['trades', writeFile('twice.csv', `${header},amount\n`)]);
+    expect(twice.stderr).toContain('push: columns named twice amount in the CSV header');
+    const empty = await push(['trades', writeFile('empty.csv', '')]);
+    expect(empty.code).toBe(EXIT.failed);
+    expect(empty.stderr).toBe('push: the CSV has no header row naming its columns\n');
+  });
+
+  it('escapes control characters from the file, so they cannot drive the terminal', async () => {
+    const file = writeFile(
+      'escape.jsonl',
+      JSON.stringify(exportedTrade(1, { market: '\u001b]0;owned\u0007' })),
+    );
+    const run = await push(['trades', file]);
+    expect(run.stdout).not.toContain('\u001b');
+    expect(run.stdout).toContain('line 1: market must be one of kraken, got "\\u001b]0;owned\\u0007"');
+  });
+
+  it('stops at a batch the database refuses, naming its lines, with the batches before it loaded', async () => {
+    // A rule the CLI cannot know of: the server's database refuses one id.
+    await database().db.execute(sql`alter table trades add constraint no_evil check (id <> 'EVIL')`);
+    try {
+      const rows = Array.from({ length: 1_500 }, (_, index) =>
+        exportedTrade(index, index === 1_234 ? { id: 'EVIL' } : {}),
+      );
+      const file = writeFile('evil.jsonl', rows.map((row) => JSON.stringify(row)).join('\n'));
+      const run = await push(['trades', file]);
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.stderr).toMatch(
+        /^push: the server refused the batch of lines 1001–1500: .*\(BAD_USER_INPUT\)$/m,
+      );
+      expect(run.stdout).toContain('sent 1000: 1000 inserted');
+      expect(await tradeCount()).toBe(1_000);
+    } finally {
+      await database().db.execute(sql`alter table trades drop constraint no_evil`);
+    }
+  });
+
+  describe('through a faulty network', () => {
+    const rows = Array.from({ length: 1_500 }, (_, index) => JSON.stringify(exportedTrade(index)));
+    /** Pushes 1,500 rows in batches of 1,000 through a proxy that fails the upserts `faultOf` picks. */
+    async function pushThrough(faultOf: (upsert: number) => Fault) {
+      let upserts = 0;
+      const proxy = await startFaultProxy(server.url, (body) =>
+        body.includes('upsertTrades') ? faultOf(upserts++) : 'none',
+      );
+      try {
+        const file = writeFile('faults.jsonl', rows.join('\n'));
+        return await push(['trades', file], { FOLIOQL_URL: proxy.url });
+      } finally {
+        await proxy.close();
+      }
+    }
+
+    it('sends a batch again after a 502, and says it did', async () => {
+      const run = await pushThrough((upsert) => (upsert === 0 ? 'bad-gateway' : 'none'));
+      expect(run.code).toBe(EXIT.loaded);
+      expect(run.stdout).toContain(
+        'sent 1500: 1500 inserted, 0 updated, 0 unchanged\n1 batch was sent again after a failure on the way',
+      );
+      expect(await tradeCount()).toBe(1_500);
+    });
+
+    it('sends a batch again when its answer is lost, and counts its rows as unchanged', async () => {
+      const run = await pushThrough((upsert) => (upsert === 1 ? 'lose-response' : 'none'));
+      expect(run.code).toBe(EXIT.loaded);
+      expect(run.stdout).toContain(
+        'sent 1500: 1000 inserted, 0 updated, 500 unchanged\n1 batch was sent again',
+      );
+      expect(await tradeCount()).toBe(1_500);
+    });
+
+    it('stops when a batch cannot be sent, with the batches before it loaded', async () => {
+      const run = await pushThrough((upsert) => (upsert === 0 ? 'none' : 'bad-gateway'));
       expect(run.code).toBe(EXIT.failed);
       expect(run.stderr).toContain(
-        'push: the server refused the batch of lines 1–600: Argument "trades" of Mutation.upsertTrades has 600 items; ' +
-          'at most 500 are allowed in one call (BAD_USER_INPUT)',
+        'push: could not send the batch of lines 1001–1500: HTTP 502: the response is not GraphQL JSON',
       );
-      expect(run.stdout).toContain('sent 0: 0 inserted');
-    } finally {
-      await strictServer.close();
-    }
+      expect(run.stdout).toContain('sent 1000: 1000 inserted');
+      expect(await tradeCount()).toBe(1_000);
+    });
+  });
+
+  it('needs every column the upsert writes, so a partial file cannot blank a point', async () => {
+    await database()
+      .db.insert(portfolioHistory)
+      .values({ timestamp: '1699833600000', market: 'kraken', interval: 'week', usdTotalValue: '5' });
+    const partialCsv = writeFile('partial.csv', 'timestamp,market,interval\n1699833600000,kraken,week\n');
+    const csv = await push(['history', partialCsv]);
+    expect(csv.code).toBe(EXIT.failed);
+    expect(csv.stderr).toContain(
+      'push: missing columns updated_at, usd_total_value, usd_held, interval_pct_return, benchmark_btc_value, ' +
+        'benchmark_btc_interval_pct_return, benchmark_eth_value, benchmark_eth_interval_pct_return in the CSV header',
+    );
+    const partialJson = writeFile(
+      'partial.jsonl',
+      JSON.stringify({ timestamp: 1699833600000, market: 'kraken', interval: 'week', updated_at: null }),
+    );
+    const json = await push(['history', partialJson]);
+    expect(json.code).toBe(EXIT.badRows);
+    expect(json.stdout).toContain('line 1: usd_total_value is missing; give it as null for no value');
+    const [point] = await database().db.select().from(portfolioHistory);
+    expect(point?.usdTotalValue).toBe('5.000000000000000000');
   });
 
   it('sends document hashes to a server that takes only trusted documents', async () => {
@@ -406,29 +552,59 @@ forEachDriver((database) => {
 });
 
 describe('push usage', () => {
-  it('explains a wrong command line and exits 2', async () => {
-    const stderr = new Output();
-    const code = await runPushCommand(['orders', 'x.jsonl'], {
-      env: {},
-      stdout: new Output() as unknown as NodeJS.WritableStream,
-      stderr: stderr as unknown as NodeJS.WritableStream,
-    });
+  it('refuses a URL that is not http or https before anything else', async () => {
+    const { code, stderr } = await runPush(['trades', 'x.jsonl', '--url', 'localhost:4000/graphql']);
     expect(code).toBe(EXIT.failed);
-    expect(stderr.text).toContain('push: say what the file holds: trades or history\n\nusage: npm run push');
+    expect(stderr).toContain('push: --url must be an http or https URL');
+  });
+
+  it('turns a file that cannot be opened into a FileError, in both formats', async () => {
+    for (const format of ['jsonl', 'csv'] as const) {
+      const records = readRecords(path.join(directory, 'vanished'), { format });
+      const error = await records.next().catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(FileError);
+      expect((error as Error).message).toMatch(/^cannot read .*vanished: ENOENT/);
+    }
+  });
+
+  it('reads exactly the fields of the GraphQL inputs, so a new column cannot go unsent', () => {
+    const inputFields = (name: string) =>
+      Object.keys((folioqlSchema.getType(name) as GraphQLInputObjectType).getFields()).sort();
+    expect([...pushTargets.trades.reader.inputFields].sort()).toEqual(inputFields('TradeInput'));
+    expect([...pushTargets.history.reader.inputFields].sort()).toEqual(inputFields('PortfolioHistoryInput'));
+  });
+
+  it('stops the bar when a check pass fails on a terminal, giving the cursor back', async () => {
+    const terminal = Object.assign(new Output(), { isTTY: true, columns: 120 });
+    const file = writeFile('tty-header.csv', 'id,side\n');
+    await expect(
+      pushFile({
+        target: 'trades',
+        path: file,
+        url: 'http://127.0.0.1:1/graphql',
+        dryRun: true,
+        progressStream: terminal as unknown as NodeJS.WritableStream,
+      }),
+    ).rejects.toThrow(/unknown columns side/);
+    // The cursor was hidden, and shown again after.
+    expect(terminal.text.lastIndexOf('\u001b[?25h')).toBeGreaterThan(
+      terminal.text.lastIndexOf('\u001b[?25l'),
+    );
+    expect(terminal.text.lastIndexOf('\u001b[?25l')).toBeGreaterThanOrEqual(0);
+  });
+  it('explains a wrong command line and exits 2', async () => {
+    const { code, stderr } = await runPush(['orders', 'x.jsonl']);
+    expect(code).toBe(EXIT.failed);
+    expect(stderr).toContain('push: say what the file holds: trades or history\n\nusage: npm run push');
   });
 
   it('says when the server cannot be reached', async () => {
-    const stderr = new Output();
     const file = writeFile('unreached.jsonl', JSON.stringify(exportedTrade(1)));
     const url = `http://127.0.0.1:${await closedPort()}/graphql`;
     // The push retries a connection that fails, then gives up.
-    const code = await runPushCommand(['trades', file, '--url', url], {
-      env: { FOLIOQL_TOKEN: 'unused' },
-      stdout: new Output() as unknown as NodeJS.WritableStream,
-      stderr: stderr as unknown as NodeJS.WritableStream,
-    });
+    const { code, stderr } = await runPush(['trades', file, '--url', url], { FOLIOQL_TOKEN: 'unused' });
     expect(code).toBe(EXIT.failed);
-    expect(stderr.text).toMatch(new RegExp(`^push: cannot use ${url}: fetch failed: .*ECONNREFUSED`));
+    expect(stderr).toMatch(new RegExp(`^push: cannot use ${url}: fetch failed: .*ECONNREFUSED`));
   });
 });
 
@@ -442,7 +618,7 @@ describe('push progress', () => {
       verb: 'sent',
       now: () => clock,
     });
-    progress.read(500);
+    progress.read(1_000);
     clock = 2_000;
     progress.rowsDone(3_000);
     progress.stop();
