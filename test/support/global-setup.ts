@@ -49,6 +49,7 @@ export default async function setup(project: TestProject) {
         `TEST_DATABASE_URL is set but PostgreSQL cannot be reached: ${(error as Error).message}`,
       );
     }
+    await dropDatabasesOfDeadRuns(admin);
     // Every database of this run starts with runPrefix, so teardown can sweep them.
     runPrefix = `${TEST_DATABASE_PREFIX}${process.pid}_`;
     templateName = `${runPrefix}template`;
@@ -74,4 +75,29 @@ export default async function setup(project: TestProject) {
       await admin.end({ timeout: 5 });
     }
   };
+}
+
+/**
+ * A run that was killed never swept its databases: drop those whose run's
+ * process no longer exists on this machine, so they do not pile up.
+ */
+async function dropDatabasesOfDeadRuns(admin: postgres.Sql): Promise<void> {
+  const databases = await admin<{ datname: string }[]>`
+    select datname from pg_database where starts_with(datname, ${TEST_DATABASE_PREFIX})`;
+  for (const { datname } of databases) {
+    const pid = Number(/^\D*(\d+)_/.exec(datname.slice(TEST_DATABASE_PREFIX.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !processExists(pid)) {
+      await admin`drop database if exists ${admin(datname)} with (force)`;
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
