@@ -18,7 +18,7 @@ describe('schema.graphql', () => {
     expect(readFileSync(schemaFilePath, 'utf8')).toBe(printSchemaFile());
   });
 
-  it('describes every type, field and argument', () => {
+  it('describes every type, field, argument and enum value', () => {
     const undescribed: string[] = [];
     for (const type of Object.values(schema.getTypeMap())) {
       if (isIntrospectionType(type) || isSpecifiedScalarType(type)) continue;
@@ -29,6 +29,11 @@ describe('schema.graphql', () => {
           for (const arg of 'args' in field ? field.args : []) {
             if (!arg.description) undescribed.push(`${type.name}.${field.name}(${arg.name})`);
           }
+        }
+      }
+      if (isEnumType(type)) {
+        for (const value of type.getValues()) {
+          if (!value.description) undescribed.push(`${type.name}.${value.name}`);
         }
       }
     }

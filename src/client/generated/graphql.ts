@@ -6,11 +6,14 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** The length of time one portfolio history point covers (SQL type interval_enum). */
 export type Interval =
+  /** One day from the point's timestamp (SQL value day). */
   | 'DAY'
+  /** Seven days from the point's timestamp (SQL value week). */
   | 'WEEK';
 
 /** The exchange a trade or history point belongs to (SQL type market_enum). */
 export type Market =
+  /** The Kraken exchange (SQL value kraken). */
   | 'KRAKEN';
 
 /** A history point to insert, or to rewrite in place if a point with its market, interval and timestamp exists. Every value is replaced: a value left out is stored as null. */
