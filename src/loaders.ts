@@ -65,7 +65,9 @@ function batched<Key, Value>(
     const groups = new Map<string, number[]>();
     keys.forEach((key, index) => {
       const group = groupOf(key);
-      groups.set(group, [...(groups.get(group) ?? []), index]);
+      const indexes = groups.get(group);
+      if (indexes) indexes.push(index);
+      else groups.set(group, [index]);
     });
     const values = new Array<Value>(keys.length);
     await Promise.all(

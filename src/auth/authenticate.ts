@@ -8,6 +8,7 @@
 import { GraphQLError } from 'graphql';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../config.ts';
+import { INSTANT_MAX_MILLIS } from '../input-values.ts';
 import type { VerificationKeys } from './keys.ts';
 
 export interface Viewer {
@@ -138,7 +139,7 @@ export function createAuthenticator(
     subject: claims.sub,
     // An exp beyond what a date can show is as good as none.
     expiresAt:
-      claims.exp === undefined || claims.exp * 1000 > 8_640_000_000_000_000 ? undefined : claims.exp * 1000,
+      claims.exp === undefined || claims.exp * 1000 > INSTANT_MAX_MILLIS ? undefined : claims.exp * 1000,
   });
   const anonymous = viewerFor(auth.anonymousRole, { role: auth.anonymousRole });
 

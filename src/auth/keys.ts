@@ -33,8 +33,6 @@ export interface VerificationKeys {
   /** The algorithms a token may use now (a key file can change). */
   algorithms(): string[];
   getKey: JWTVerifyGetKey;
-  /** An HMAC secret, when one is configured: `npm run token` signs with it. */
-  secret: Uint8Array | undefined;
 }
 
 export interface KeyOptions {
@@ -99,7 +97,6 @@ export function loadVerificationKeys(auth: AuthConfig, secret: string | undefine
   }
 
   const keys: VerificationKeys = {
-    secret: hmacSecret,
     algorithms: () => [...(hmacSecret ? HMAC_ALGORITHMS : []), ...asymmetricAlgorithms()],
     getKey: (header, token) => {
       if (HMAC_ALGORITHMS.includes(header.alg ?? '')) {

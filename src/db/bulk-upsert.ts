@@ -68,11 +68,12 @@ export async function bulkUpsert<Table extends PgTable, Row extends Record<strin
   const typed = (name: string) =>
     sql`input.${sql.identifier(column(name).name)}::${sql.raw(column(name).getSQLType())}`;
 
-  // One lock order for every batch: overlapping concurrent batches cannot deadlock.
-  const sorted = [...rows].sort((a, b) => {
-    const [x, y] = [keyOf(a, key), keyOf(b, key)];
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  // One lock order for every batch: overlapping concurrent batches cannot
+  // deadlock. Each row's key is worked out once, not at every comparison.
+  const sorted = rows
+    .map((row) => [keyOf(row, key), row] as const)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([, row]) => row);
   const selection = Object.fromEntries(columns.map((name) => [name, typed(name).as(column(name).name)]));
   const updated = columns.filter((name) => !key.includes(name));
   const compared = updated.filter((name) => !ignoreInChangeCheck.includes(name));

@@ -90,16 +90,11 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   databasePoolMax?: number;
   pgliteDataDir: string;
-  logger?: Logger;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
   if (options.databaseUrl) {
-    return openPostgres({
-      url: options.databaseUrl,
-      poolMax: options.databasePoolMax,
-      logger: options.logger,
-    });
+    return openPostgres({ url: options.databaseUrl, poolMax: options.databasePoolMax });
   }
-  return openPglite({ dataDir: options.pgliteDataDir, logger: options.logger });
+  return openPglite({ dataDir: options.pgliteDataDir });
 }

@@ -28,7 +28,7 @@ import { isIntrospectionField, selectsOnly } from './root-fields.ts';
 /** How deeply variables may nest (a `where` inside `and` inside `or` …); far beyond any real filter. */
 const VARIABLES_DEPTH_MAX = 32;
 
-type LimitName = 'depth' | 'cost' | 'aliases' | 'breadth' | 'introspection' | 'variables';
+type LimitName = 'depth' | 'cost' | 'aliases' | 'breadth' | 'introspection' | 'variables' | 'tokens';
 
 function limitError(limit: LimitName, message: string, max: number, actual?: number) {
   return new GraphQLError(message, {
@@ -92,16 +92,10 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
           return parseFn(source, { ...options, maxTokens: limits.tokens });
         } catch (error) {
           if (error instanceof GraphQLError && error.message.endsWith('tokens. Parsing aborted.')) {
-            throw new GraphQLError(
+            throw limitError(
+              'tokens',
               `The document has more than ${limits.tokens} tokens (LIMIT_TOKENS); send large inputs as variables`,
-              {
-                extensions: {
-                  code: 'OPERATION_LIMIT',
-                  limit: 'tokens',
-                  max: limits.tokens,
-                  http: { status: 400 },
-                },
-              },
+              limits.tokens,
             );
           }
           throw error;
