@@ -206,6 +206,9 @@ function loadAuthConfig(env: Env, dataDir: string): AuthConfig {
   };
 }
 
+/** Most rows one mutation may write unless MAX_BATCH_SIZE says otherwise. */
+export const DEFAULT_MAX_BATCH_SIZE = 10_000;
+
 /** The manifest `npm run codegen` writes for folioql's own client. */
 export const DEFAULT_TRUSTED_DOCUMENTS = fileURLToPath(
   new URL('./client/generated/persisted-documents.json', import.meta.url),
@@ -240,7 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     // gets it when asked.
     seedDemoData: readBoolean(env, 'SEED_DEMO_DATA', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    maxBatchSize: readInteger(env, 'MAX_BATCH_SIZE', 10_000, 1, 100_000),
+    maxBatchSize: readInteger(env, 'MAX_BATCH_SIZE', DEFAULT_MAX_BATCH_SIZE, 1, 100_000),
     statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 5_000, 100, 3_600_000),
     // The development secret lives beside the embedded database, under .data/.
     auth: loadAuthConfig(env, path.dirname(pgliteDataDir)),

@@ -3,8 +3,16 @@
  * status out. Kept apart from the script so tests run it in-process.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_BATCH_SIZE } from '../config.ts';
 import { FileError } from './read-records.ts';
-import { pushFile, PushError, pushTargets, type PushResult, type PushTargetName } from './push-file.ts';
+import {
+  DEFAULT_BATCH_SIZE,
+  pushFile,
+  PushError,
+  pushTargets,
+  type PushResult,
+  type PushTargetName,
+} from './push-file.ts';
 
 export const USAGE = `usage: npm run push -- trades|history <file> [options]
 
@@ -15,7 +23,7 @@ export const USAGE = `usage: npm run push -- trades|history <file> [options]
   --token TOKEN        a producer token (default $FOLIOQL_TOKEN; prefer the
                        variable, which other users cannot see in ps)
   --format jsonl|csv   when the file's extension does not tell
-  --batch-size N       rows per request, 1 to 10000 (default 1000)
+  --batch-size N       rows per request, 1 to ${DEFAULT_MAX_BATCH_SIZE} (default ${DEFAULT_BATCH_SIZE})
   --strict             send nothing if any row is bad
   --dry-run            check every row, send nothing`;
 
@@ -52,12 +60,12 @@ export async function runPushCommand(argv: string[], io: CommandIo): Promise<num
       fetch: io.fetch,
       retryDelaysMs: io.retryDelaysMs,
     });
-    io.stdout.write(report(parsed.target, parsed.path, result, parsed));
+    io.stdout.write(report(result, parsed));
     return result.rejectedCount > 0 ? EXIT.badRows : EXIT.loaded;
   } catch (error) {
     if (!(error instanceof PushError || error instanceof FileError)) throw error;
     if (error instanceof PushError && error.result) {
-      io.stdout.write(report(parsed.target, parsed.path, error.result, parsed));
+      io.stdout.write(report(error.result, parsed));
     }
     io.stderr.write(`push: ${printable(error.message)}\n`);
     return EXIT.failed;
@@ -114,17 +122,20 @@ function urlOf(text: string): string {
 
 function batchSizeOf(text: string): number {
   const size = Number(text);
-  if (!/^\d+$/.test(text) || size < 1 || size > 10_000) {
-    throw new Error(`--batch-size must be an integer from 1 to 10000, got "${text}"`);
+  if (!/^\d+$/.test(text) || size < 1 || size > DEFAULT_MAX_BATCH_SIZE) {
+    throw new Error(`--batch-size must be an integer from 1 to ${DEFAULT_MAX_BATCH_SIZE}, got "${text}"`);
   }
   return size;
 }
 
 function report(
-  target: PushTargetName,
-  path: string,
   result: PushResult,
-  { strict, dryRun }: { strict: boolean; dryRun: boolean },
+  {
+    target,
+    path,
+    strict,
+    dryRun,
+  }: { target: PushTargetName; path: string; strict: boolean; dryRun: boolean },
 ): string {
   const { counts, rejected, rejectedCount } = result;
   const lines = [`${target} from ${path}: ${result.rowsRead} rows read, ${rejectedCount} rejected`];

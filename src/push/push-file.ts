@@ -20,6 +20,7 @@ import {
   type FolioqlClient,
   type PortfolioHistoryInput,
   type TradeInput,
+  type UpsertTradesMutation,
 } from '../client/index.ts';
 import { portfolioHistory, trades } from '../db/schema.ts';
 import { TRADE_TEXT_MAX } from '../input-values.ts';
@@ -27,11 +28,8 @@ import { createProgress } from './progress.ts';
 import { FileError, formatOf, readRecords, type FileRecord } from './read-records.ts';
 import { RowError, rowReaderFor, type Cell, type RowReader } from './row-reader.ts';
 
-export interface UpsertCounts {
-  insertedCount: number;
-  updatedCount: number;
-  unchangedCount: number;
-}
+/** What the server says an upsert did, as the typed client reads it. */
+export type UpsertCounts = UpsertTradesMutation['upsertTrades'];
 
 interface PushTarget {
   reader: RowReader;

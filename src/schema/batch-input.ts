@@ -4,13 +4,7 @@
  * Each refusal names the argument and the item, and comes before any SQL
  * runs, so a refused batch writes nothing.
  */
-import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from '../errors.ts';
-
-/** "Argument "trades" of Mutation.upsertTrades", the start of every message. */
-export function argumentName(info: GraphQLResolveInfo, argument: string): string {
-  return `Argument "${argument}" of ${info.parentType.name}.${info.fieldName}`;
-}
 
 export function checkBatchSize(items: readonly unknown[], max: number, where: string): void {
   if (items.length > max) {

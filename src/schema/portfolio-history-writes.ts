@@ -7,11 +7,17 @@ import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
 import { checkInstant } from '../input-values.ts';
-import { argumentName, checkBatchSize, checkNoDuplicates } from './batch-input.ts';
+import { checkBatchSize, checkNoDuplicates } from './batch-input.ts';
+import { argumentName } from './field-names.ts';
 import { builder } from './builder.ts';
 import { DeletePayload } from './delete-payload.ts';
 import { Interval, Market } from './enums.ts';
-import { compileHistoryWhere, PortfolioHistoryPoint, PortfolioHistoryWhere } from './portfolio-history.ts';
+import {
+  compileHistoryWhere,
+  decimalColumns,
+  PortfolioHistoryPoint,
+  PortfolioHistoryWhere,
+} from './portfolio-history.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
 import { selectsField } from './selection.ts';
 import { upsertCountFields } from './upsert-counts.ts';
@@ -61,17 +67,7 @@ const UpsertPortfolioHistoryPayload = builder
   });
 
 const HISTORY_KEY = ['market', 'interval', 'timestamp'] as const;
-const HISTORY_COLUMNS = [
-  ...HISTORY_KEY,
-  'updatedAt',
-  'usdTotalValue',
-  'usdHeld',
-  'intervalPctReturn',
-  'benchmarkBtcValue',
-  'benchmarkBtcIntervalPctReturn',
-  'benchmarkEthValue',
-  'benchmarkEthIntervalPctReturn',
-] as const;
+const HISTORY_COLUMNS = [...HISTORY_KEY, 'updatedAt', ...decimalColumns] as const;
 
 builder.mutationField('upsertPortfolioHistory', (t) =>
   t.field({
@@ -96,18 +92,11 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
         if (point.updatedAt != null) checkInstant(point.updatedAt, `${where}: points[${index}].updatedAt`);
       });
       const writtenAt = String(Date.now());
+      // Values left out are stored as null: bulkUpsert writes every column it is given.
       const rows = args.points.map((point) => ({
-        market: point.market,
-        interval: point.interval,
+        ...point,
         timestamp: String(point.timestamp),
         updatedAt: point.updatedAt == null ? writtenAt : String(point.updatedAt),
-        usdTotalValue: point.usdTotalValue ?? null,
-        usdHeld: point.usdHeld ?? null,
-        intervalPctReturn: point.intervalPctReturn ?? null,
-        benchmarkBtcValue: point.benchmarkBtcValue ?? null,
-        benchmarkBtcIntervalPctReturn: point.benchmarkBtcIntervalPctReturn ?? null,
-        benchmarkEthValue: point.benchmarkEthValue ?? null,
-        benchmarkEthIntervalPctReturn: point.benchmarkEthIntervalPctReturn ?? null,
       }));
       checkNoDuplicates(
         rows,

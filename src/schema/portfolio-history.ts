@@ -23,6 +23,7 @@ import {
   MarketFilter,
   type Comparisons,
 } from './filters.ts';
+import { argumentName, fieldPath } from './field-names.ts';
 import { instantFields } from './instant-fields.ts';
 import { orderingOf, resolveKeysetConnection, type SortField } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
@@ -48,7 +49,7 @@ const HISTORY_DECIMALS: Record<DecimalColumn, string> = {
   benchmarkEthValue: 'What the portfolio would be worth in US dollars had it been held in ETH instead.',
   benchmarkEthIntervalPctReturn: "ETH's return over the interval, in percent.",
 };
-const decimalColumns = Object.keys(HISTORY_DECIMALS) as DecimalColumn[];
+export const decimalColumns = Object.keys(HISTORY_DECIMALS) as DecimalColumn[];
 
 export const PortfolioHistoryPoint = builder
   .objectRef<PortfolioHistoryRow>('PortfolioHistoryPoint')
@@ -89,8 +90,8 @@ export const PortfolioHistoryPoint = builder
 export interface HistoryWhere {
   id?: Comparisons<string | number> | null;
   timestamp?: Comparisons<number> | null;
-  market?: Comparisons<'kraken'> | null;
-  interval?: Comparisons<'week' | 'day'> | null;
+  market?: Comparisons<NonNullable<PortfolioHistoryRow['market']>> | null;
+  interval?: Comparisons<IntervalValue> | null;
   usdTotalValue?: Comparisons<string> | null;
   usdHeld?: Comparisons<string> | null;
   intervalPctReturn?: Comparisons<string> | null;
@@ -169,7 +170,7 @@ export function historyRangeArgs(arg: ArgBuilder<PothosSchemaTypes.ExtendDefault
 /** The SQL of historyRangeArgs. */
 export function historyRange(args: {
   interval: IntervalValue;
-  market?: 'kraken' | null;
+  market?: PortfolioHistoryRow['market'];
   from?: number | null;
   to?: number | null;
 }) {
@@ -209,26 +210,19 @@ builder.queryField('portfolioHistory', (t) =>
           description: 'The order; ties end in id order. Cursors belong to one order.',
         }),
       },
-      resolve: (_root, args, ctx) =>
+      resolve: (_root, args, ctx, info) =>
         resolveKeysetConnection({
           db: ctx.db,
           table: portfolioHistory,
           args,
-          fieldName: 'Query.portfolioHistory',
+          fieldName: fieldPath(info),
           ordering: args.orderBy?.length
-            ? orderingOf(
-                args.orderBy,
-                historySortFields,
-                byId,
-                'Argument "orderBy" of Query.portfolioHistory',
-              )
+            ? orderingOf(args.orderBy, historySortFields, byId, argumentName(info, 'orderBy'))
             : oldestPointsFirst,
           limits: PORTFOLIO_HISTORY_PAGE,
           filter: and(
             historyRange(args),
-            args.where
-              ? compileHistoryWhere(args.where, 'Argument "where" of Query.portfolioHistory')
-              : undefined,
+            args.where ? compileHistoryWhere(args.where, argumentName(info, 'where')) : undefined,
           ),
         }),
     },

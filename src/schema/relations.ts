@@ -7,6 +7,7 @@
 import { intervalMillis } from '../db/schema.ts';
 import { builder } from './builder.ts';
 import { Interval } from './enums.ts';
+import { fieldPath } from './field-names.ts';
 import { resolveKeysetPage } from './pagination.ts';
 import { PortfolioHistoryPoint } from './portfolio-history.ts';
 import { newestTradesFirst, Trade, TradeConnection, TRADES_PAGE } from './trade.ts';
@@ -25,7 +26,7 @@ builder.objectField(PortfolioHistoryPoint, 'trades', (t) =>
       }),
       after: t.arg.string({ description: 'Cursor of the trade to continue after, from a previous page.' }),
     },
-    resolve: (point, args, ctx) => {
+    resolve: (point, args, ctx, info) => {
       // A point without an interval has no window: it holds no trades.
       const length = point.interval ? intervalMillis[point.interval] : 0;
       const window = {
@@ -35,7 +36,7 @@ builder.objectField(PortfolioHistoryPoint, 'trades', (t) =>
       };
       return resolveKeysetPage({
         args: { first: args.first ?? TRADES_PAGE.defaultSize, after: args.after },
-        fieldName: 'PortfolioHistoryPoint.trades',
+        fieldName: fieldPath(info),
         ordering: newestTradesFirst,
         limits: TRADES_PAGE,
         fetch: (page) =>

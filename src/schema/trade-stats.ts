@@ -3,11 +3,11 @@
  * position and volume-weighted average price, grouped as the client asks.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { trades } from '../db/schema.ts';
+import { trades, type Trade } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
 import { Market, Side, sideOf } from './enums.ts';
-import { argumentName } from './batch-input.ts';
+import { argumentName } from './field-names.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
 import { compileTradeWhere, TradeWhere } from './trade.ts';
 
@@ -31,7 +31,7 @@ export const TradeGroupBy = builder.enumType('TradeGroupBy', {
 
 interface TradeStatsRow {
   symbol: string | null;
-  market: 'kraken' | null;
+  market: Trade['market'] | null;
   isBuy: boolean | null;
   bucketStart: string | null;
   count: number;
@@ -141,7 +141,7 @@ builder.queryField('tradeStats', (t) =>
       };
       const groups = {
         symbol: group(groupBy.includes('symbol'), () => sql<string>`${trades.symbol}`),
-        market: group(groupBy.includes('market'), () => sql<'kraken'>`${trades.market}`),
+        market: group(groupBy.includes('market'), () => sql<Trade['market']>`${trades.market}`),
         isBuy: group(groupBy.includes('side'), () => sql<boolean>`${trades.isBuy}`),
         // Grouped and ordered as a number, read out as text (BIGINT, exact on both drivers).
         bucketStart: group(

@@ -19,6 +19,7 @@ import {
   StringFilter,
   type Comparisons,
 } from './filters.ts';
+import { argumentName, fieldPath } from './field-names.ts';
 import { instantFields } from './instant-fields.ts';
 import { orderingOf, resolveKeysetConnection, type SortField } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
@@ -73,11 +74,11 @@ builder.queryField('latestTrades', (t) =>
       market: t.arg({ type: Market, description: 'Only trades on this exchange.' }),
       symbol: t.arg.string({ description: 'Only trades of this pair, such as "BTC/USD".' }),
     },
-    resolve: (_root, args, ctx) => {
+    resolve: (_root, args, ctx, info) => {
       const { limit } = args;
       if (limit == null || limit < 1 || limit > LATEST_TRADES_MAX) {
         throw badUserInput(
-          `Argument "limit" of Query.latestTrades must be from 1 to ${LATEST_TRADES_MAX}, got ${limit}`,
+          `${argumentName(info, 'limit')} must be from 1 to ${LATEST_TRADES_MAX}, got ${limit}`,
         );
       }
       return ctx.db
@@ -98,7 +99,7 @@ builder.queryField('latestTrades', (t) =>
 export interface TradeWhereShape {
   id?: Comparisons<string | number> | null;
   timestamp?: Comparisons<number> | null;
-  market?: Comparisons<'kraken'> | null;
+  market?: Comparisons<TradeRow['market']> | null;
   symbol?: Comparisons<string> | null;
   side?: Comparisons<SideValue> | null;
   amount?: Comparisons<string> | null;
@@ -180,18 +181,18 @@ builder.queryField('trades', (t) =>
         from: t.arg({ type: EpochMillis, description: 'Only trades at or after this instant.' }),
         to: t.arg({ type: EpochMillis, description: 'Only trades before this instant (exclusive).' }),
       },
-      resolve: (_root, args, ctx) =>
+      resolve: (_root, args, ctx, info) =>
         resolveKeysetConnection({
           db: ctx.db,
           table: trades,
           args,
-          fieldName: 'Query.trades',
+          fieldName: fieldPath(info),
           ordering: args.orderBy?.length
-            ? orderingOf(args.orderBy, tradeSortFields, byId, 'Argument "orderBy" of Query.trades')
+            ? orderingOf(args.orderBy, tradeSortFields, byId, argumentName(info, 'orderBy'))
             : newestTradesFirst,
           limits: TRADES_PAGE,
           filter: and(
-            args.where ? compileTradeWhere(args.where, 'Argument "where" of Query.trades') : undefined,
+            args.where ? compileTradeWhere(args.where, argumentName(info, 'where')) : undefined,
             args.market ? eq(trades.market, args.market) : undefined,
             args.symbol != null ? eq(trades.symbol, args.symbol) : undefined,
             args.isBuy != null ? eq(trades.isBuy, args.isBuy) : undefined,
