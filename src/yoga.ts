@@ -10,6 +10,7 @@ import type { LimitsConfig } from './config.ts';
 import { createRequestContext, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
 import { logWithErrorIds, maskUnexpectedError } from './plugins/error-masking.ts';
+import { useCompiledExecution } from './plugins/compiled-execution.ts';
 import { useOperationLimits } from './plugins/operation-limits.ts';
 import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
@@ -86,6 +87,8 @@ export function createApp({
       useValueErrorLocations(),
       // Limits first: an operation over them is refused before its transaction begins.
       useOperationLimits(limits),
+      // Before the transaction plugin, which runs whatever executor is set by then.
+      useCompiledExecution(),
       useOperationTransaction(database, settings.statementTimeoutMs),
       useReadinessCheck({
         endpoint: READINESS_PATH,

@@ -1,0 +1,84 @@
+/**
+ * Executes operations with graphql-jit: each document is compiled once into
+ * a function that resolves and serializes exactly the fields it selects,
+ * instead of graphql-js walking the selection for every row. On this
+ * schema that is most of the CPU a large list costs (see README,
+ * "Performance").
+ *
+ * Variables are checked by graphql-js first, and an operation with a bad
+ * one goes to the standard executor, because graphql-jit's own messages say
+ * only "Expected type Decimal." where the standard ones say which variable,
+ * which item, which field and what was wrong with the value.
+ *
+ * Operations with input-object variables are left to graphql-js as well:
+ * graphql-jit generates coercion code for every field of an input type, and
+ * for a type that contains itself (the `where` filters) that code never
+ * ends; and the large inputs of writes are checked once by graphql-js
+ * rather than twice.
+ *
+ * Compiled operations are kept per parsed document, and the parser cache
+ * keeps at most a bounded number of documents, so this cache is bounded too.
+ */
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import {
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  isInputObjectType,
+  typeFromAST,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+interface Compiled {
+  operation: OperationDefinitionNode;
+  query: CompiledQuery['query'];
+}
+
+export function useCompiledExecution(): Plugin {
+  /** Per document, per operation name ("" for an anonymous or only operation). */
+  const compiledByDocument = new WeakMap<DocumentNode, Map<string, Compiled | null>>();
+
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      let byName = compiledByDocument.get(args.document);
+      if (!byName) compiledByDocument.set(args.document, (byName = new Map()));
+      const name = args.operationName ?? '';
+      let compiled = byName.get(name);
+      if (compiled === undefined) {
+        const operation = getOperationAST(args.document, args.operationName);
+        const result =
+          operation &&
+          !takesInputObjects(args.schema, operation) &&
+          compileQuery(args.schema, args.document, args.operationName ?? undefined);
+        // What cannot be compiled is left to graphql-js, which reports why.
+        compiled = operation && result && isCompiledQuery(result) ? { operation, query: result.query } : null;
+        byName.set(name, compiled);
+      }
+      if (!compiled) return;
+      const { operation, query } = compiled;
+
+      setExecuteFn((executionArgs) => {
+        const inputs = executionArgs.variableValues ?? {};
+        // Bad variables: the standard executor refuses them, with its messages and status.
+        const { variableDefinitions = [] } = operation;
+        if (
+          variableDefinitions.length > 0 &&
+          getVariableValues(executionArgs.schema, variableDefinitions, inputs, { maxErrors: 1 }).errors
+        ) {
+          return executeFn(executionArgs);
+        }
+        return query(executionArgs.rootValue, executionArgs.contextValue, inputs);
+      });
+    },
+  };
+}
+
+function takesInputObjects(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+  return (operation.variableDefinitions ?? []).some((definition) => {
+    const type = typeFromAST(schema, definition.type as never);
+    return type !== undefined && isInputObjectType(getNamedType(type));
+  });
+}
