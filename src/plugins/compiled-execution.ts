@@ -26,11 +26,11 @@ import {
   getVariableValues,
   isInputObjectType,
   typeFromAST,
-  type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { PerDocument } from './per-document.ts';
 
 interface Compiled {
   operation: OperationDefinitionNode;
@@ -38,25 +38,18 @@ interface Compiled {
 }
 
 export function useCompiledExecution(): Plugin {
-  /** Per document, per operation name ("" for an anonymous or only operation). */
-  const compiledByDocument = new WeakMap<DocumentNode, Map<string, Compiled | null>>();
+  /** Per document, per operation name; null for what graphql-jit is not to run. */
+  const compiledOperations = new PerDocument<Compiled | null>();
 
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      let byName = compiledByDocument.get(args.document);
-      if (!byName) compiledByDocument.set(args.document, (byName = new Map()));
-      const name = args.operationName ?? '';
-      let compiled = byName.get(name);
-      if (compiled === undefined) {
+      const compiled = compiledOperations.get(args.document, args.operationName ?? '', () => {
         const operation = getOperationAST(args.document, args.operationName);
-        const result =
-          operation &&
-          !takesInputObjects(args.schema, operation) &&
-          compileQuery(args.schema, args.document, args.operationName ?? undefined);
+        if (!operation || takesInputObjects(args.schema, operation)) return null;
+        const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
         // What cannot be compiled is left to graphql-js, which reports why.
-        compiled = operation && result && isCompiledQuery(result) ? { operation, query: result.query } : null;
-        byName.set(name, compiled);
-      }
+        return isCompiledQuery(result) ? { operation, query: result.query } : null;
+      });
       if (!compiled) return;
       const { operation, query } = compiled;
 

@@ -23,6 +23,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig, OperationLimits } from '../config.ts';
 import type { Context } from '../context.ts';
+import { PerDocument } from './per-document.ts';
 import { isIntrospectionField, selectsOnly } from './root-fields.ts';
 
 /** How deeply variables may nest (a `where` inside `and` inside `or` …); far beyond any real filter. */
@@ -85,6 +86,7 @@ function nestingDepth(value: unknown, stopAt: number): number {
 }
 
 export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
+  const verdicts = new PerDocument<GraphQLError[]>();
   return {
     onParse({ parseFn, setParseFn }) {
       setParseFn((source, options) => {
@@ -143,22 +145,29 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
       // GraphiQL's schema download is deep but bounded by the schema; the complexity plugin does not measure it.
       if (selectsOnly(operation, isIntrospectionField)) return;
 
-      const errors = validate(args.schema, args.document, [
-        createComplexityRule({
-          context,
-          variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-          operationName: args.operationName,
-          validate: ({ depth, complexity, breadth }, report) => {
-            if (depth > max.depth) report(over('depth', 'DEPTH', depth, max.depth));
-            if (complexity > max.cost) {
-              report(over('cost', 'COST', complexity, max.cost, ': ask for smaller pages or fewer fields'));
-            }
-            if (breadth > max.breadth) report(over('breadth', 'BREADTH', breadth, max.breadth));
-          },
-        }),
-      ]);
-      // Only limit errors: invalid variables are left for execution to report, as usual.
-      const overLimits = errors.filter((error) => error.extensions?.code === 'OPERATION_LIMIT');
+      const measure = () => {
+        const errors = validate(args.schema, args.document, [
+          createComplexityRule({
+            context,
+            variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+            operationName: args.operationName,
+            validate: ({ depth, complexity, breadth }, report) => {
+              if (depth > max.depth) report(over('depth', 'DEPTH', depth, max.depth));
+              if (complexity > max.cost) {
+                report(over('cost', 'COST', complexity, max.cost, ': ask for smaller pages or fewer fields'));
+              }
+              if (breadth > max.breadth) report(over('breadth', 'BREADTH', breadth, max.breadth));
+            },
+          }),
+        ]);
+        // Only limit errors: invalid variables are left for execution to report, as usual.
+        return errors.filter((error) => error.extensions?.code === 'OPERATION_LIMIT');
+      };
+      // Without variables the verdict depends only on the operation and the
+      // role, so it is worked out once: the walk costs as much as a small query.
+      const overLimits = operation.variableDefinitions?.length
+        ? measure()
+        : verdicts.get(args.document, `${args.operationName ?? ''} ${role}`, measure);
       if (overLimits.length > 0) stop(overLimits);
     },
   };

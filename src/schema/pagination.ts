@@ -120,19 +120,21 @@ export async function resolveKeysetPage<Row>({
     cursor === undefined ? undefined : decodeCursor(ordering, cursor, argument, fieldName);
 
   const connection = await resolveCursorConnection<Promise<Row[]>>(
-    { args, ...limits, toCursor: (row) => encodeCursor(ordering, row) },
+    // Cursors are written below, and only those a client selects.
+    { args, ...limits, toCursor: () => '' },
     ({ after, before, limit, inverted }) =>
       fetch({ after: decode(after, 'after'), before: decode(before, 'before'), limit, inverted }),
   );
 
-  const empty = connection.edges.length === 0;
+  const edges = connection.edges.map((edge) => edge && lazyEdge(ordering, edge.node));
   return {
     ...connection,
+    edges,
     // The Relay spec wants null cursors on an empty page, not "".
     pageInfo: {
       ...connection.pageInfo,
-      startCursor: empty ? null : connection.pageInfo.startCursor,
-      endCursor: empty ? null : connection.pageInfo.endCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
     },
     totalCount: count,
   };
@@ -184,6 +186,19 @@ function checkPageSize(
   if (size != null && (size < 0 || size > max)) {
     throw badUserInput(`Argument "${name}" of ${fieldName} must be from 0 to ${max}, got ${size}`);
   }
+}
+
+/**
+ * An edge whose cursor is written when read: a page of nodes without
+ * `edges { cursor }` (most pages) then costs no cursor at all.
+ */
+function lazyEdge<Row>(ordering: Ordering<Row>, node: Row) {
+  return {
+    node,
+    get cursor() {
+      return encodeCursor(ordering, node);
+    },
+  };
 }
 
 export function encodeCursor<Row>(ordering: Ordering<Row>, row: Row): string {
