@@ -2,7 +2,6 @@
  * The GraphQL server as a fetch handler, with no port: index.ts listens,
  * tests call `app.fetch(...)` directly.
  */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticate } from './auth/authenticate.ts';
@@ -77,7 +76,10 @@ export function createApp({
     graphqlEndpoint: GRAPHQL_PATH,
     context: ({ request }) => createRequestContext(request, authenticate, settings),
     // Inlined GraphiQL: the page loads nothing from a CDN, so it works offline.
-    renderGraphiQL,
+    // Its bundle is loaded on the first visit: a server nobody browses keeps
+    // its ~70 MB out of memory.
+    renderGraphiQL: async (options) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: { title: 'folioql', defaultQuery: exampleQuery },
     landingPage: false,
     maskedErrors: { maskError: maskUnexpectedError },

@@ -3,10 +3,8 @@
  * embedded PGlite otherwise. Both hand back the same drizzle interface, so
  * nothing above this module knows which one it runs on.
  */
-import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'drizzle-orm/logger';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -65,6 +63,11 @@ export async function openPglite({
 }: PgliteOptions): Promise<DatabaseConnection> {
   const lock = dataDir ? lockDataDir(dataDir) : undefined;
   try {
+    // Loaded only when used: a server on PostgreSQL never needs PGlite's ~40 MB.
+    const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('drizzle-orm/pglite'),
+    ]);
     const client = await PGlite.create({ dataDir, loadDataDir });
     return {
       driver: 'pglite',
