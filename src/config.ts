@@ -14,6 +14,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Most connections postgres.js opens to PostgreSQL. */
   databasePoolMax: number;
+  /** How many distinct statements are prepared on each connection; 0 turns preparing off. */
+  databasePreparedStatements: number;
   /** Where the embedded PGlite database keeps its files. */
   pgliteDataDir: string;
   /** Apply pending migrations before serving. */
@@ -209,6 +211,9 @@ function loadAuthConfig(env: Env, dataDir: string): AuthConfig {
 /** Most rows one mutation may write unless MAX_BATCH_SIZE says otherwise. */
 export const DEFAULT_MAX_BATCH_SIZE = 10_000;
 
+/** Distinct statements prepared on each PostgreSQL connection unless DATABASE_PREPARED_STATEMENTS says otherwise. */
+export const DEFAULT_PREPARED_STATEMENTS = 500;
+
 /** The manifest `npm run codegen` writes for folioql's own client. */
 export const DEFAULT_TRUSTED_DOCUMENTS = fileURLToPath(
   new URL('./client/generated/persisted-documents.json', import.meta.url),
@@ -237,6 +242,13 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl,
     databasePoolMax: readInteger(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+    databasePreparedStatements: readInteger(
+      env,
+      'DATABASE_PREPARED_STATEMENTS',
+      DEFAULT_PREPARED_STATEMENTS,
+      0,
+      100_000,
+    ),
     pgliteDataDir,
     migrateOnStart: readBoolean(env, 'MIGRATE_ON_START', true),
     // Demo data is for the zero-setup PGlite experience; a real server only

@@ -7,7 +7,9 @@ import type { Logger } from 'drizzle-orm/logger';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { DEFAULT_PREPARED_STATEMENTS } from '../config.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { withPreparedStatements } from './prepared-statements.ts';
 
 /** The drizzle handle every query goes through: either driver, or a transaction of either. */
 export type Database = PgAsyncDatabase<PgQueryResultHKT>;
@@ -25,10 +27,18 @@ export interface DatabaseConnection {
 export interface PostgresOptions {
   url: string;
   poolMax?: number;
+  /** How many distinct statements may be prepared on each connection; 0 for none (see prepared-statements.ts). */
+  preparedStatements?: number;
   logger?: Logger;
 }
 
-export function openPostgres({ url, poolMax = 10, logger }: PostgresOptions): DatabaseConnection {
+
+export function openPostgres({
+  url,
+  poolMax = 10,
+  preparedStatements = DEFAULT_PREPARED_STATEMENTS,
+  logger,
+}: PostgresOptions): DatabaseConnection {
   const client = postgres(url, {
     max: poolMax,
     connection: { application_name: 'folioql' },
@@ -37,9 +47,9 @@ export function openPostgres({ url, poolMax = 10, logger }: PostgresOptions): Da
   });
   return {
     driver: 'postgres',
-    db: drizzlePostgres({ client, logger }),
+    db: drizzlePostgres({ client: withPreparedStatements(client, preparedStatements), logger }),
     async ping() {
-      // Unprepared, like every drizzle query: no named statements for PgBouncer to lose.
+      // Unprepared and without parameters: one round trip, nothing left on the connection.
       await client.unsafe('select 1');
     },
     async close() {
@@ -92,12 +102,17 @@ export async function openPglite({
 export interface OpenDatabaseOptions {
   databaseUrl?: string;
   databasePoolMax?: number;
+  databasePreparedStatements?: number;
   pgliteDataDir: string;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
   if (options.databaseUrl) {
-    return openPostgres({ url: options.databaseUrl, poolMax: options.databasePoolMax });
+    return openPostgres({
+      url: options.databaseUrl,
+      poolMax: options.databasePoolMax,
+      preparedStatements: options.databasePreparedStatements,
+    });
   }
   return openPglite({ dataDir: options.pgliteDataDir });
 }

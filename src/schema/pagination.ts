@@ -126,7 +126,7 @@ export async function resolveKeysetPage<Row>({
       fetch({ after: decode(after, 'after'), before: decode(before, 'before'), limit, inverted }),
   );
 
-  const edges = connection.edges.map((edge) => edge && lazyEdge(ordering, edge.node));
+  const edges = connection.edges.map((edge) => edge && new LazyEdge(ordering, edge.node));
   return {
     ...connection,
     edges,
@@ -190,15 +190,18 @@ function checkPageSize(
 
 /**
  * An edge whose cursor is written when read: a page of nodes without
- * `edges { cursor }` (most pages) then costs no cursor at all.
+ * `edges { cursor }` (most pages) then costs no cursor at all. A class, so
+ * the getter is shared rather than made for every edge.
  */
-function lazyEdge<Row>(ordering: Ordering<Row>, node: Row) {
-  return {
-    node,
-    get cursor() {
-      return encodeCursor(ordering, node);
-    },
-  };
+class LazyEdge<Row> {
+  constructor(
+    private readonly ordering: Ordering<Row>,
+    readonly node: Row,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.ordering, this.node);
+  }
 }
 
 export function encodeCursor<Row>(ordering: Ordering<Row>, row: Row): string {

@@ -17,6 +17,8 @@ export interface TestDatabase extends DatabaseConnection {
   statements: string[];
   /** The parameters of each statement in `statements`, by position. */
   parameters: unknown[][];
+  /** The connection string of a PostgreSQL test database (none for PGlite). */
+  url?: string;
 }
 
 /** The statements that read or write data: all but each operation's role setup. */
@@ -48,11 +50,13 @@ export async function openTestDatabase(driver: DriverName): Promise<TestDatabase
   const name = `${template.runPrefix}${process.pid}_${++databaseCounter}`;
   const admin = postgres(template.serverUrl, { max: 1, onnotice: () => {} });
   await admin`create database ${admin(name)} template ${admin(template.templateName)}`;
-  const connection = openPostgres({ url: databaseUrlFor(template.serverUrl, name), poolMax: 5, logger });
+  const url = databaseUrlFor(template.serverUrl, name);
+  const connection = openPostgres({ url, poolMax: 5, logger });
   return {
     ...connection,
     statements,
     parameters,
+    url,
     async close() {
       await connection.close();
       await admin`drop database if exists ${admin(name)} with (force)`;
