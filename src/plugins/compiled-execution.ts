@@ -10,11 +10,15 @@
  * only "Expected type Decimal." where the standard ones say which variable,
  * which item, which field and what was wrong with the value.
  *
- * Operations with input-object variables are left to graphql-js as well:
- * graphql-jit generates coercion code for every field of an input type, and
- * for a type that contains itself (the `where` filters) that code never
- * ends; and the large inputs of writes are checked once by graphql-js
- * rather than twice.
+ * Operations with variables of an input type that contains itself (the
+ * `where` filters) are left to graphql-js too: graphql-jit generates
+ * coercion code for every field of an input type, and for such a type that
+ * code never ends.
+ *
+ * Checking the variables is itself a full pass over them, as long as the
+ * operation's 10,000 trades: where the operation-limits plugin has already
+ * coerced the same variables without an error (`variablesChecked`), the
+ * check is not repeated.
  *
  * Compiled operations are kept per parsed document, and the parser cache
  * keeps at most a bounded number of documents, so this cache is bounded too.
@@ -26,6 +30,8 @@ import {
   getVariableValues,
   isInputObjectType,
   typeFromAST,
+  type GraphQLInputObjectType,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -45,7 +51,7 @@ export function useCompiledExecution(): Plugin {
     onExecute({ args, executeFn, setExecuteFn }) {
       const compiled = compiledOperations.get(args.document, args.operationName ?? '', () => {
         const operation = getOperationAST(args.document, args.operationName);
-        if (!operation || takesInputObjects(args.schema, operation)) return null;
+        if (!operation || takesSelfContainingInput(args.schema, operation)) return null;
         const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
         // What cannot be compiled is left to graphql-js, which reports why.
         return isCompiledQuery(result) ? { operation, query: result.query } : null;
@@ -59,6 +65,7 @@ export function useCompiledExecution(): Plugin {
         const { variableDefinitions = [] } = operation;
         if (
           variableDefinitions.length > 0 &&
+          !variablesChecked.has(inputs) &&
           getVariableValues(executionArgs.schema, variableDefinitions, inputs, { maxErrors: 1 }).errors
         ) {
           return executeFn(executionArgs);
@@ -69,9 +76,31 @@ export function useCompiledExecution(): Plugin {
   };
 }
 
-function takesInputObjects(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+/**
+ * Variable values that graphql-js has coerced without an error in this
+ * request (the operation-limits plugin does, to measure page sizes).
+ */
+export const variablesChecked = new WeakSet<object>();
+
+function takesSelfContainingInput(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
   return (operation.variableDefinitions ?? []).some((definition) => {
     const type = typeFromAST(schema, definition.type as never);
-    return type !== undefined && isInputObjectType(getNamedType(type));
+    return type !== undefined && reachesACycle(getNamedType(type));
   });
+}
+
+/** Whether an input type reaches, through its fields, an input type that contains itself. */
+function reachesACycle(start: GraphQLNamedType): boolean {
+  const done = new Set<GraphQLInputObjectType>();
+  const onPath = new Set<GraphQLInputObjectType>();
+  const visit = (type: GraphQLNamedType): boolean => {
+    if (!isInputObjectType(type) || done.has(type)) return false;
+    if (onPath.has(type)) return true;
+    onPath.add(type);
+    const found = Object.values(type.getFields()).some((field) => visit(getNamedType(field.type)));
+    onPath.delete(type);
+    done.add(type);
+    return found;
+  };
+  return visit(start);
 }

@@ -23,6 +23,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig, OperationLimits } from '../config.ts';
 import type { Context } from '../context.ts';
+import { variablesChecked } from './compiled-execution.ts';
 import { PerDocument } from './per-document.ts';
 import { isIntrospectionField, selectsOnly } from './root-fields.ts';
 
@@ -161,7 +162,11 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
           }),
         ]);
         // Only limit errors: invalid variables are left for execution to report, as usual.
-        return errors.filter((error) => error.extensions?.code === 'OPERATION_LIMIT');
+        const overLimits = errors.filter((error) => error.extensions?.code === 'OPERATION_LIMIT');
+        // No other error: the measure coerced every variable, and execution need not check them again.
+        if (errors.length === overLimits.length && args.variableValues)
+          variablesChecked.add(args.variableValues);
+        return overLimits;
       };
       // Without variables the verdict depends only on the operation and the
       // role, so it is worked out once: the walk costs as much as a small query.
