@@ -8,6 +8,7 @@ import { createLogger } from 'graphql-yoga';
 import { setUpAuthentication } from '../src/auth/setup.ts';
 import { loadConfig } from '../src/config.ts';
 import { openPostgres } from '../src/db/database.ts';
+import { requestSettingsOf } from '../src/server.ts';
 import { createApp } from '../src/yoga.ts';
 import type { HttpRequest } from './workloads.ts';
 
@@ -20,11 +21,7 @@ export async function countStatements(url: string, request: HttpRequest, jwtSecr
     logger: createLogger('silent'),
     authenticate: setUpAuthentication(config.auth).authenticate,
     limits: config.limits,
-    settings: {
-      producerRoles: config.auth.producerRoles,
-      maxBatchSize: config.maxBatchSize,
-      statementTimeoutMs: config.statementTimeoutMs,
-    },
+    settings: requestSettingsOf(config),
   });
   try {
     const response = await app.fetch(`http://folioql.bench${request.path}`, {

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
 import type { Config } from './config.ts';
+import type { RequestSettings } from './context.ts';
 import { setUpAuthentication } from './auth/setup.ts';
 import { openDatabase } from './db/database.ts';
 import { checkRoles } from './db/roles.ts';
@@ -42,11 +43,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       trustedDocuments: config.persistedOperations
         ? readTrustedDocuments(config.persistedOperations)
         : undefined,
-      settings: {
-        producerRoles: config.auth.producerRoles,
-        maxBatchSize: config.maxBatchSize,
-        statementTimeoutMs: config.statementTimeoutMs,
-      },
+      settings: requestSettingsOf(config),
     });
     const server = createServer(app);
     await listen(server, config.port, config.host);
@@ -64,6 +61,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await database.close();
     throw error;
   }
+}
+
+/** What every request's context carries from the configuration. */
+export function requestSettingsOf(config: Config): RequestSettings {
+  return {
+    producerRoles: config.auth.producerRoles,
+    maxBatchSize: config.maxBatchSize,
+    statementTimeoutMs: config.statementTimeoutMs,
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
