@@ -4,9 +4,14 @@
  * every operation that touches a table is BEGIN, one statement that sets
  * the role, the claims, the timeout and, for a mutation, takes the write
  * lock, then the operation's own statements, then COMMIT. So the role costs
- * one round trip, and the transaction two more, whatever the operation.
- * A change that spends more (a SET per setting, a separate lock statement)
- * or skips the setup fails here.
+ * one round trip, and the transaction two more, whatever the operation. A
+ * change that spends more (a SET per setting, a separate lock statement) or
+ * skips the setup fails here.
+ *
+ * The setup is awaited before the operation's statements are sent. Sending
+ * them together would save a round trip, but drizzle starts a raw statement
+ * a few microtasks later than a query builder's, so a read would reach
+ * PostgreSQL before the role switch; the wire-order check below caught that.
  *
  * Each statement takes one round trip because it is prepared on the
  * connection (db/prepared-statements.ts); an unnamed statement with
@@ -21,6 +26,9 @@ import { resetTables } from './support/fixtures.ts';
 import { createTestApp, graphql } from './support/graphql.ts';
 import { startRoundTripCounter, type RoundTripCounter } from './support/round-trip-counter.ts';
 import { openTestDatabase, testDrivers, type TestDatabase } from './support/test-database.ts';
+
+/** The Sync message (S, length 4) that ends each statement postgres.js sends. */
+const SYNC = 'S\x00\x00\x00\x04';
 
 /** BEGIN and COMMIT around every operation that touches a table. */
 const TRANSACTION = 2;
@@ -61,8 +69,16 @@ describe.runIf(testDrivers.includes('postgres'))('round trips to PostgreSQL per 
     return counter.count();
   }
 
-  it('an anonymous read of one statement: BEGIN, role setup, the read, COMMIT', async () => {
+  it('an anonymous read of one statement: BEGIN, the role setup, the read, COMMIT, in that order', async () => {
     expect(await roundTripsOf('{ latestTrades(limit: 5) { id } }')).toBe(TRANSACTION + ROLE_SETUP + 1);
+    const [begin, setup, read] = counter.trips();
+    expect(begin).toContain('begin');
+    // The role's parameters go out alone, and are answered, before the read is sent.
+    const statementsIn = (trip: string | undefined) => trip!.split(SYNC).length - 1;
+    expect(setup).toContain('api_anon');
+    expect(statementsIn(setup)).toBe(1);
+    expect(read).not.toContain('api_anon');
+    expect(statementsIn(read)).toBe(1);
   });
 
   it('a producer read: the token changes the role, not the cost', async () => {

@@ -32,7 +32,6 @@ export interface PostgresOptions {
   logger?: Logger;
 }
 
-
 export function openPostgres({
   url,
   poolMax = 10,

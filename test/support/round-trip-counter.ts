@@ -10,18 +10,21 @@ export interface RoundTripCounter {
   url: string;
   /** Round trips since the last reset, over every connection. */
   count(): number;
+  /** What the client sent in each of those round trips, as Latin-1 text (SQL shows through). */
+  trips(): string[];
   reset(): void;
   close(): Promise<void>;
 }
 
 export async function startRoundTripCounter(databaseUrl: string): Promise<RoundTripCounter> {
   const target = new URL(databaseUrl);
-  let roundTrips = 0;
+  let trips: string[] = [];
   const server = createServer((client) => {
     const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
     let clientSpokeLast = false;
     client.on('data', (chunk) => {
-      if (!clientSpokeLast) roundTrips++;
+      if (!clientSpokeLast) trips.push('');
+      trips[trips.length - 1] += chunk.toString('latin1');
       clientSpokeLast = true;
       upstream.write(chunk);
     });
@@ -40,8 +43,9 @@ export async function startRoundTripCounter(databaseUrl: string): Promise<RoundT
   proxied.port = String((server.address() as AddressInfo).port);
   return {
     url: proxied.toString(),
-    count: () => roundTrips,
-    reset: () => void (roundTrips = 0),
+    count: () => trips.length,
+    trips: () => [...trips],
+    reset: () => void (trips = []),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
