@@ -76,12 +76,36 @@ export async function inRoleTransaction<T>(
     await db.transaction(async (tx) => {
       const guard = guardAfterClose(tx);
       try {
-        // One statement, one round trip. The statement timeout is set last, so
-        // it does not cut short the wait for the write lock.
-        await tx.execute(
-          sql`select set_config('role', ${session.role}, true), set_config('request.jwt.claims', ${JSON.stringify(session.claims)}, true)${session.writes ? sql`, pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : sql``}, set_config('statement_timeout', ${String(session.statementTimeoutMs)}, true)`,
-        );
-        outcome = await work(tx);
+        // One statement. The statement timeout is set last, so it does not cut
+        // short the wait for the write lock.
+        //
+        // Started, not awaited: the work's first statement is queued behind it
+        // on the connection and goes out in the same round trip. PostgreSQL
+        // runs them in the order sent, and aborts the transaction (so runs
+        // nothing more, under any role) if the setup fails; the setup's error
+        // is then the one reported. The order sent is the order started only
+        // because the setup takes the same path through drizzle as the work's
+        // queries (a query builder, started by `.then`): drizzle's raw
+        // `execute` reaches the driver a few microtasks later, and a read
+        // started after it would overtake it. test/round-trips.test.ts checks
+        // the order on the wire.
+        const setup = tx
+          .select({
+            role: sql`set_config('role', ${session.role}, true)`,
+            claims: sql`set_config('request.jwt.claims', ${JSON.stringify(session.claims)}, true)`,
+            ...(session.writes ? { lock: sql`pg_advisory_xact_lock(${WRITE_LOCK_KEY})` } : {}),
+            timeout: sql`set_config('statement_timeout', ${String(session.statementTimeoutMs)}, true)`,
+          })
+          // A FROM is what drizzle's select needs; one row of no columns.
+          .from(sql`(select) as no_table`)
+          .then(() => undefined);
+        // Awaited below on every path; until then its failure is not "unhandled".
+        setup.catch(() => {});
+        try {
+          outcome = await work(tx);
+        } finally {
+          await setup;
+        }
       } finally {
         guard.close();
       }
