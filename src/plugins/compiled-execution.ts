@@ -39,7 +39,6 @@ import type { Plugin } from 'graphql-yoga';
 import { PerDocument } from './per-document.ts';
 
 interface Compiled {
-  operation: OperationDefinitionNode;
   query: CompiledQuery['query'];
 }
 
@@ -49,15 +48,18 @@ export function useCompiledExecution(): Plugin {
 
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const compiled = compiledOperations.get(args.document, args.operationName ?? '', () => {
-        const operation = getOperationAST(args.document, args.operationName);
-        if (!operation || takesSelfContainingInput(args.schema, operation)) return null;
+      // No such operation: the standard executor says so. Keyed by the names
+      // the document really has, so made-up names cannot grow the cache.
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation) return;
+      const compiled = compiledOperations.get(args.document, operation.name?.value ?? '', () => {
+        if (takesSelfContainingInput(args.schema, operation)) return null;
         const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
         // What cannot be compiled is left to graphql-js, which reports why.
-        return isCompiledQuery(result) ? { operation, query: result.query } : null;
+        return isCompiledQuery(result) ? { query: result.query } : null;
       });
       if (!compiled) return;
-      const { operation, query } = compiled;
+      const { query } = compiled;
 
       setExecuteFn((executionArgs) => {
         const inputs = executionArgs.variableValues ?? {};

@@ -172,7 +172,7 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
       // role, so it is worked out once: the walk costs as much as a small query.
       const overLimits = operation.variableDefinitions?.length
         ? measure()
-        : verdicts.get(args.document, `${args.operationName ?? ''} ${role}`, measure);
+        : verdicts.get(args.document, `${operation.name?.value ?? ''} ${role}`, measure);
       if (overLimits.length > 0) stop(overLimits);
     },
   };
