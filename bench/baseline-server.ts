@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import postgres from 'postgres';
+import type { TradeInputJson } from './workloads.ts';
 
 const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
 
@@ -147,19 +148,6 @@ const TRADE_COLUMNS = [
 ] as const;
 const UPDATED = TRADE_COLUMNS.slice(1);
 
-interface TradeInput {
-  id: string;
-  timestamp: number;
-  market: string;
-  symbol: string;
-  baseAsset: string;
-  quoteAsset: string;
-  isBuy: boolean;
-  amount: string;
-  price: string;
-  usdValue: string;
-}
-
 /** The single INSERT … SELECT FROM unnest … ON CONFLICT statement folioql's bulk upsert also sends. */
 const upsertSql = `
   insert into trades (${TRADE_COLUMNS.join(', ')})
@@ -171,7 +159,7 @@ const upsertSql = `
   where (${UPDATED.map((c) => `trades.${c}`).join(', ')}) is distinct from (${UPDATED.map((c) => `excluded.${c}`).join(', ')})
   returning (xmax = 0) as inserted`;
 
-async function upsertTrades(input: TradeInput[]) {
+async function upsertTrades(input: TradeInputJson[]) {
   const sorted = [...input].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const columns = [
     sorted.map((t) => t.id),
@@ -213,7 +201,7 @@ async function route(request: IncomingMessage): Promise<unknown> {
     case '/history-with-trades':
       return historyWithTrades(number('first'), number('trades'));
     case '/upsert-trades':
-      return upsertTrades((JSON.parse(await readBody(request)) as { trades: TradeInput[] }).trades);
+      return upsertTrades((JSON.parse(await readBody(request)) as { trades: TradeInputJson[] }).trades);
     case '/healthz':
       await sql`select 1`;
       return {};

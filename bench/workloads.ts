@@ -85,6 +85,7 @@ export const READ_WORKLOADS: ReadWorkload[] = [
 
 export const UPSERT_BATCH = 10_000;
 
+/** A trade as both servers take it in W3 (GraphQL TradeInput; the baseline reads the same JSON). */
 export interface TradeInputJson {
   id: string;
   timestamp: number;
