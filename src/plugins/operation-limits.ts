@@ -10,27 +10,40 @@
  * Cost comes from the fields' `complexity` (Pothos complexity plugin): 1 a
  * field, times the page size of every list around it.
  */
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import {
-  getOperationAST,
-  GraphQLError,
-  Kind,
-  validate,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { getOperationAST, GraphQLError, Lexer, Source, TokenKind, validate } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig, OperationLimits } from '../config.ts';
 import type { Context } from '../context.ts';
 import { variablesChecked } from './compiled-execution.ts';
 import { PerDocument } from './per-document.ts';
 import { isIntrospectionField, selectsOnly } from './root-fields.ts';
+import { summarizeOperation, type OperationSummary } from './selection-summary.ts';
+
+/**
+ * Schema introspection's own bounds, whatever the role: GraphiQL's schema
+ * download (graphql-js's getIntrospectionQuery) is 15 deep with 230 fields.
+ * graphql-js's MaxIntrospectionDepthRule already refuses lists of types
+ * nested in lists of types, whose answers grow with the schema's size.
+ */
+export const INTROSPECTION_LIMITS = { depth: 20, breadth: 1_000 } as const;
+
+/** Most directives one operation may use: `@include` and `@skip` on every field of a large query fit. */
+export const DIRECTIVES_MAX = 50;
+
+/**
+ * Most levels of braces, brackets and parentheses in a document, checked
+ * before parsing: room for the deepest LIMIT_DEPTH allowed (100) and an
+ * input value in an argument, far below what overflows the parser.
+ */
+export const NESTING_MAX = 128;
 
 /** How deeply variables may nest (a `where` inside `and` inside `or` …); far beyond any real filter. */
 const VARIABLES_DEPTH_MAX = 32;
 
-type LimitName = 'depth' | 'cost' | 'aliases' | 'breadth' | 'introspection' | 'variables' | 'tokens';
+type LimitName =
+  'depth' | 'cost' | 'aliases' | 'breadth' | 'introspection' | 'variables' | 'tokens' | 'directives';
 
 function limitError(limit: LimitName, message: string, max: number, actual?: number) {
   return new GraphQLError(message, {
@@ -38,38 +51,31 @@ function limitError(limit: LimitName, message: string, max: number, actual?: num
   });
 }
 
-/** Aliases anywhere in the operation, and root fields that introspect (`__schema`, `__type`). */
-function countSelections(selectionSet: SelectionSetNode, document: DocumentNode) {
-  const fragments = new Map(
-    document.definitions
-      .filter(
-        (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
-      )
-      .map((fragment) => [fragment.name.value, fragment]),
-  );
-  let aliases = 0;
-  let introspectionRoots = 0;
-  // Validation has already refused fragment cycles; `seen` bounds the walk anyway.
-  const walk = (set: SelectionSetNode, root: boolean, seen: Set<string>) => {
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.alias && selection.name.value !== '__typename') aliases++;
-        if (root && (selection.name.value === '__schema' || selection.name.value === '__type'))
-          introspectionRoots++;
-        if (selection.selectionSet) walk(selection.selectionSet, false, seen);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet, root, seen);
-      } else {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment && !seen.has(fragment.name.value)) {
-          walk(fragment.selectionSet, root, new Set([...seen, fragment.name.value]));
-        }
-      }
+/**
+ * How deeply a document's braces, brackets and parentheses nest, read by
+ * graphql-js's own lexer (so strings and comments do not count) in one pass
+ * and without recursion. Stops after `maxTokens`, where parsing will stop
+ * too; a lexical error is left for the parser to report.
+ */
+function bracketNesting(source: string | Source, maxTokens: number): number {
+  const lexer = new Lexer(typeof source === 'string' ? new Source(source) : source);
+  let depth = 0;
+  let deepest = 0;
+  try {
+    for (let tokens = 0; tokens <= maxTokens && deepest <= NESTING_MAX; tokens++) {
+      const token = lexer.advance();
+      if (token.kind === TokenKind.EOF) break;
+      if (OPENING.has(token.kind)) deepest = Math.max(deepest, ++depth);
+      else if (CLOSING.has(token.kind)) depth--;
     }
-  };
-  walk(selectionSet, true, new Set());
-  return { aliases, introspectionRoots };
+  } catch {
+    return deepest;
+  }
+  return deepest;
 }
+
+const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
 
 /** How deeply a JSON value nests, without recursing (a hostile value must not overflow the stack). */
 function nestingDepth(value: unknown, stopAt: number): number {
@@ -88,9 +94,41 @@ function nestingDepth(value: unknown, stopAt: number): number {
 
 export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
   const verdicts = new PerDocument<GraphQLError[]>();
+  const sizes = new PerDocument<OperationSummary>();
   return {
+    onValidate({ addValidationRule }) {
+      // A generic limit, the same for every role: graphql-armor's rule counts
+      // each fragment once, as selection-summary.ts does.
+      addValidationRule(
+        maxDirectivesRule({
+          n: DIRECTIVES_MAX,
+          propagateOnRejection: false,
+          onReject: [
+            (context, error) =>
+              context?.reportError(
+                limitError(
+                  'directives',
+                  `The operation uses more than ${DIRECTIVES_MAX} directives (${error.message.replace(/^Syntax Error: /, '')})`,
+                  DIRECTIVES_MAX,
+                ),
+              ),
+          ],
+        }),
+      );
+    },
+
     onParse({ parseFn, setParseFn }) {
       setParseFn((source, options) => {
+        // graphql-js parses by recursion: a document nested a few thousand
+        // levels deep overflows the stack, or costs seconds in what follows.
+        const nesting = bracketNesting(source, limits.tokens);
+        if (nesting > NESTING_MAX) {
+          throw limitError(
+            'depth',
+            `The document nests more than ${NESTING_MAX} levels of braces, brackets and parentheses`,
+            NESTING_MAX,
+          );
+        }
         try {
           return parseFn(source, { ...options, maxTokens: limits.tokens });
         } catch (error) {
@@ -104,6 +142,18 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
           throw error;
         }
       });
+    },
+
+    // Yoga marks every parse error (the token limit is one) as the
+    // GraphQL-over-HTTP spec's, which answers `application/json` with 200; a
+    // limit is answered with 400 whatever the client accepts, as the others are.
+    onResultProcess({ result }) {
+      for (const single of Array.isArray(result) ? result : [result]) {
+        for (const error of (single as { errors?: readonly GraphQLError[] }).errors ?? []) {
+          const http = error.extensions?.http as { spec?: boolean } | undefined;
+          if (error.extensions?.code === 'OPERATION_LIMIT' && http) http.spec = false;
+        }
+      }
     },
 
     onExecute({ args, setResultAndStopExecution }) {
@@ -121,18 +171,45 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
         );
       const stop = (errors: GraphQLError[]) => setResultAndStopExecution({ errors });
 
-      const { aliases, introspectionRoots } = countSelections(operation.selectionSet, args.document);
-      if (introspectionRoots > 1) {
+      const size = sizes.get(args.document, operation.name?.value ?? '', () =>
+        summarizeOperation(args.document, operation),
+      );
+      if (size.introspectionRoots > 1) {
         return stop([
           limitError(
             'introspection',
-            `Operation asks for the schema ${introspectionRoots} times; once (one __schema or __type) is enough`,
+            `Operation asks for the schema ${size.introspectionRoots} times; once (one __schema or __type) is enough`,
             1,
-            introspectionRoots,
+            size.introspectionRoots,
           ),
         ]);
       }
-      if (aliases > max.aliases) return stop([over('aliases', 'ALIASES', aliases, max.aliases)]);
+      if (size.aliases > max.aliases) return stop([over('aliases', 'ALIASES', size.aliases, max.aliases)]);
+      // Depth and breadth, counted once per document by the linear walk. The
+      // complexity rule below counts the same for data fields, but does not
+      // look inside introspection (`__schema`, `__type`, only valid at the
+      // root): with any, the walk's counts are held to the role's limits or
+      // introspection's bounds, whichever is larger.
+      const introspects = size.introspectionRoots > 0;
+      const measured = { depth: size.depth, breadth: size.fields };
+      for (const [limit, setting] of [
+        ['depth', 'DEPTH'],
+        ['breadth', 'BREADTH'],
+      ] as const) {
+        const actual = measured[limit];
+        if (!introspects && actual > max[limit]) return stop([over(limit, setting, actual, max[limit])]);
+        const ceiling = Math.max(max[limit], INTROSPECTION_LIMITS[limit]);
+        if (introspects && actual > ceiling) {
+          return stop([
+            limitError(
+              limit,
+              `Operation ${limit} ${actual} is over the limit of ${ceiling} for an operation that introspects the schema`,
+              ceiling,
+              actual,
+            ),
+          ]);
+        }
+      }
       const variablesDepth = nestingDepth(args.variableValues ?? {}, VARIABLES_DEPTH_MAX);
       if (variablesDepth > VARIABLES_DEPTH_MAX) {
         return stop([
@@ -143,7 +220,7 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
           ),
         ]);
       }
-      // GraphiQL's schema download is deep but bounded by the schema; the complexity plugin does not measure it.
+      // Introspection alone is within its ceilings now; it reads no table and costs what the schema holds.
       if (selectsOnly(operation, isIntrospectionField)) return;
 
       const measure = () => {
