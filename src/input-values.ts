@@ -76,9 +76,32 @@ export function checkInstant(value: number, where: string): void {
   }
 }
 
-/** Text PostgreSQL can store and an index can hold: not empty, not too long, no NUL character. */
+/** A lone UTF-16 surrogate: half of a pair, which is no character at all. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Refuses text holding a lone UTF-16 surrogate (JSON can carry "\ud800").
+ * The drivers would send it to PostgreSQL as U+FFFD, so two different ids
+ * would become one row, or a lookup would match a row it does not name.
+ */
+export function checkWellFormed(value: string, where: string): void {
+  const match = LONE_SURROGATE.exec(value);
+  if (match) {
+    const unit = match[0].charCodeAt(0).toString(16).toUpperCase();
+    throw badUserInput(
+      `${where} contains a lone UTF-16 surrogate (\\u${unit} at offset ${match.index}), which is not a character; ` +
+        'send well-formed Unicode text (PostgreSQL would store it as U+FFFD)',
+    );
+  }
+}
+
+/**
+ * Text PostgreSQL can store and an index can hold: not empty, not too long,
+ * no NUL character, no lone surrogate.
+ */
 export function checkText(value: string, maxLength: number, where: string): void {
   if (value.length === 0) throw badUserInput(`${where} must not be empty`);
+  checkWellFormed(value, where);
   // Characters as PostgreSQL counts them (code points), not UTF-16 units.
   const length = value.length > maxLength ? [...value].length : value.length;
   if (length > maxLength) {

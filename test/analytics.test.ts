@@ -320,6 +320,163 @@ forEachDriver((database) => {
       });
     });
 
+    describe('with extreme but legal interval returns', () => {
+      const DAY = 86_400_000;
+      const start = Date.UTC(2100, 0, 4);
+      const all = `interval: DAY, market: KRAKEN, from: ${start}, to: ${start + 2_000 * DAY}`;
+      const TOTALS =
+        'pointCount portfolioReturnPct benchmarkBtcReturnPct benchmarkEthReturnPct maxDrawdownPct';
+      const SERIES =
+        'series { timestamp portfolioReturnPct benchmarkBtcReturnPct benchmarkEthReturnPct drawdownPct }';
+      const outgrown = (field: string, timestamp: number, id: number) =>
+        `${field} cannot be answered at the point with timestamp ${timestamp} (the portfolio_history row with id ${id}): ` +
+        "compounded, the range's interval returns outgrow the 30 digits before the point a Decimal holds. Narrow the range with from and to";
+      let ids: number[];
+      beforeAll(async () => {
+        // 2,000 days of +10^20 %: compounded exactly, 36,000 digits before the point.
+        const inserted = await database()
+          .db.insert(portfolioHistory)
+          .values(
+            Array.from({ length: 2_000 }, (_, index) =>
+              historyPoint({
+                timestamp: String(start + index * DAY),
+                interval: 'day',
+                intervalPctReturn: '100000000000000000000',
+                benchmarkBtcIntervalPctReturn: '1',
+                benchmarkEthIntervalPctReturn: '-99.999999999999999999',
+              }),
+            ),
+          )
+          .returning({ id: portfolioHistory.id });
+        ids = inserted.map((row) => row.id);
+      });
+
+      it('refuses only the values that outgrow a Decimal, naming the point, and answers the rest', async () => {
+        const result = await graphql(app, `{ portfolioPerformance(${all}) { ${TOTALS} } }`);
+        // 1.01^2000, kept to 40 places at each step as the aggregate does.
+        let growth = 10n ** 40n;
+        for (let day = 0; day < 2_000; day++) growth = divideRounded(growth * 101n, 100n);
+        expect(result.data.portfolioPerformance).toEqual({
+          pointCount: 2_000,
+          portfolioReturnPct: null,
+          benchmarkBtcReturnPct: fromFixed18(divideRounded((growth - 10n ** 40n) * 100n, 10n ** 22n)),
+          // ×10^-20 a day: zero at 40 places from the third day on.
+          benchmarkEthReturnPct: pct('-100'),
+          maxDrawdownPct: null,
+        });
+        expect(errorsOf(result)).toEqual([
+          {
+            code: 'BAD_USER_INPUT',
+            message: outgrown('portfolioReturnPct', start + 1_999 * DAY, ids[1_999]!),
+          },
+          // Past 10^40 the growth is no longer known, so neither is how far it fell.
+          { code: 'BAD_USER_INPUT', message: outgrown('drawdownPct', start + 2 * DAY, ids[2]!) },
+        ]);
+        expect(result.text.length).toBeLessThan(2_000);
+      });
+
+      it('refuses a series past the bound in a small answer, naming the first point past it', async () => {
+        const started = performance.now();
+        const result = await graphql(app, `{ portfolioPerformance(${all}) { ${TOTALS} ${SERIES} } }`);
+        expect(performance.now() - started).toBeLessThan(5_000);
+        // The series and its points are non-null: no partial series is answered.
+        expect(result.data).toBeNull();
+        // ×(1 + 10^18) twice: 10^38 %, past NUMERIC(48,18)'s 30 integer digits at the second point.
+        expect(result.errors).toEqual([
+          expect.objectContaining({
+            message: outgrown('portfolioReturnPct', start + 1_999 * DAY, ids[1_999]!),
+            path: ['portfolioPerformance', 'portfolioReturnPct'],
+          }),
+          expect.objectContaining({
+            message: outgrown('drawdownPct', start + 2 * DAY, ids[2]!),
+            path: ['portfolioPerformance', 'maxDrawdownPct'],
+          }),
+          // One error for the series: the first point past the bound.
+          expect.objectContaining({
+            message: outgrown('portfolioReturnPct', start + DAY, ids[1]!),
+            path: ['portfolioPerformance', 'series', 1, 'portfolioReturnPct'],
+            extensions: { code: 'BAD_USER_INPUT' },
+          }),
+        ]);
+        expect(result.text.length).toBeLessThan(5_000);
+
+        // Nor does the database compute the 36,000 digits: the running product stops at 10^40, as NaN.
+        const [running] = await database()
+          .db.select({
+            digits: sql<number>`max(length(growth::text))::int`,
+            stopped: sql<number>`count(*) filter (where growth = 'NaN')::int`,
+          })
+          .from(
+            sql`(select folioql_compound(interval_pct_return) over (order by timestamp, id) as growth
+                 from portfolio_history where interval = 'day' and timestamp >= ${start}) as running`,
+          );
+        expect(running!.digits).toBeLessThan(100);
+        expect(running!.stopped).toBe(1_998);
+      });
+
+      it('answers the values that fit, exactly, to 18 decimal places', async () => {
+        const result = await graphql(
+          app,
+          `{ portfolioPerformance(interval: DAY, market: KRAKEN, from: ${start}, to: ${start + DAY}) { ${TOTALS} ${SERIES} } }`,
+        );
+        expect(result.errors).toBeUndefined();
+        expect(result.data.portfolioPerformance).toEqual({
+          pointCount: 1,
+          portfolioReturnPct: pct('100000000000000000000'),
+          benchmarkBtcReturnPct: pct('1'),
+          benchmarkEthReturnPct: pct('-99.999999999999999999'),
+          maxDrawdownPct: pct('0'),
+          series: [
+            {
+              timestamp: start,
+              portfolioReturnPct: pct('100000000000000000000'),
+              benchmarkBtcReturnPct: pct('1'),
+              benchmarkEthReturnPct: pct('-99.999999999999999999'),
+              drawdownPct: pct('0'),
+            },
+          ],
+        });
+      });
+
+      it('refuses a benchmark that outgrows a Decimal, answering the portfolio return', async () => {
+        const lone = Date.UTC(2110, 0, 4);
+        const points = await database()
+          .db.insert(portfolioHistory)
+          .values(
+            [0, 1].map((index) =>
+              historyPoint({
+                timestamp: String(lone + index * DAY),
+                interval: 'day',
+                intervalPctReturn: '1',
+                benchmarkBtcIntervalPctReturn: '-999999999999999999999999999999.999999999999999999',
+              }),
+            ),
+          )
+          .returning({ id: portfolioHistory.id });
+        const result = await graphql(
+          app,
+          `{ portfolioPerformance(interval: DAY, market: KRAKEN, from: ${lone}) { portfolioReturnPct benchmarkBtcReturnPct } }`,
+        );
+        // ×(1 − 10^28) twice: 10^56 % at the second point.
+        expect(result.data.portfolioPerformance).toEqual({
+          portfolioReturnPct: pct('2.01'),
+          benchmarkBtcReturnPct: null,
+        });
+        expect(errorsOf(result)).toEqual([
+          { code: 'BAD_USER_INPUT', message: outgrown('benchmarkBtcReturnPct', lone + DAY, points[1]!.id) },
+        ]);
+        // The first point alone fits, all 48 digits of it.
+        const first = await graphql(
+          app,
+          `{ portfolioPerformance(interval: DAY, market: KRAKEN, from: ${lone}, to: ${lone + 1}) { benchmarkBtcReturnPct maxDrawdownPct } }`,
+        );
+        expect(first.data.portfolioPerformance).toEqual({
+          benchmarkBtcReturnPct: '-999999999999999999999999999999.999999999999999999',
+          maxDrawdownPct: pct('0'),
+        });
+      });
+    });
+
     it('matches the demo history compounded here', async () => {
       const weekly = demo.history.filter((point) => point.interval === 'week');
       let growth = 1n * 10n ** 40n;

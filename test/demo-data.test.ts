@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEMO_START_MS, DEMO_WEEKS, generateDemoPortfolio, seedDemoData } from '../src/db/demo-data.ts';
 import { portfolioHistory, trades } from '../src/db/schema.ts';
+import { producerHeaders } from './support/auth.ts';
 import { createTestApp, graphql } from './support/graphql.ts';
 import { forEachDriver } from './support/test-database.ts';
 
@@ -78,5 +80,59 @@ forEachDriver((database) => {
         benchmarkEthValue: lastWeek.benchmarkEthValue,
       },
     ]);
+  });
+
+  it("runs the README's write examples against the demo data, adding to it without blanking anything", async () => {
+    // Needs the demo data the test above seeded.
+    const app = createTestApp(database());
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const bodies = [...readme.matchAll(/-d '(\{[^']*\})'/g)].map(
+      (match) => JSON.parse(match[1]!) as { query: string; variables: Record<string, unknown> },
+    );
+    const example = bodies.find((body) => body.query.includes('upsertPortfolioHistory'));
+    expect(example).toBeDefined();
+    const headers = await producerHeaders();
+    for (const body of bodies) {
+      const result = await graphql(app, body.query, body.variables, headers);
+      expect(result.errors).toBeUndefined();
+    }
+
+    // The point is a new week after the demo's last, not a rewrite of it.
+    const [sent] = (example!.variables as { points: Record<string, unknown>[] }).points;
+    const weekly = demo.history.filter((point) => point.interval === 'week');
+    expect(Number(sent!.timestamp)).toBeGreaterThan(Number(weekly.at(-1)!.timestamp));
+    const history = await graphql(
+      app,
+      `
+        {
+          portfolioHistory(interval: WEEK, last: 2) {
+            nodes {
+              timestamp
+              usdTotalValue
+              usdHeld
+              intervalPctReturn
+              benchmarkBtcValue
+              benchmarkBtcIntervalPctReturn
+              benchmarkEthValue
+              benchmarkEthIntervalPctReturn
+            }
+          }
+        }
+      `,
+    );
+    const [demoLast, added] = history.data.portfolioHistory.nodes;
+    expect(demoLast).toEqual({
+      timestamp: Number(weekly.at(-1)!.timestamp),
+      usdTotalValue: weekly.at(-1)!.usdTotalValue,
+      usdHeld: weekly.at(-1)!.usdHeld,
+      intervalPctReturn: weekly.at(-1)!.intervalPctReturn,
+      benchmarkBtcValue: weekly.at(-1)!.benchmarkBtcValue,
+      benchmarkBtcIntervalPctReturn: weekly.at(-1)!.benchmarkBtcIntervalPctReturn,
+      benchmarkEthValue: weekly.at(-1)!.benchmarkEthValue,
+      benchmarkEthIntervalPctReturn: weekly.at(-1)!.benchmarkEthIntervalPctReturn,
+    });
+    // Every value given: an upsert stores a value left out as null.
+    expect(added.timestamp).toBe(sent!.timestamp);
+    for (const [field, value] of Object.entries(added)) expect(value, field).not.toBeNull();
   });
 });

@@ -11,7 +11,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/auth/authenticate.ts';
 import { loadVerificationKeys } from '../src/auth/keys.ts';
-import { testAuthConfig } from './support/auth.ts';
+import { signToken, TEST_AUDIENCE, testAuthConfig } from './support/auth.ts';
 
 interface TestKey {
   alg: string;
@@ -96,6 +96,44 @@ describe('JWKS_FILE', () => {
         .sign(key.privateKey);
       expect((await authenticate(`Bearer ${token}`)).role).toBe('api_data_producer');
     }
+  });
+
+  it('keeps verifying HS256 tokens while the file is corrupt, answering 503 only to tokens that need it', async () => {
+    const corrupting = path.join(dir, 'corrupting.json');
+    writeFileSync(corrupting, JSON.stringify({ keys: [keys[0]!.jwk] }));
+    const logged: string[] = [];
+    const auth = testAuthConfig({ JWKS_FILE: corrupting });
+    const authenticate = createAuthenticator(auth, loadVerificationKeys(auth, auth.jwtSecret), (message) => {
+      logged.push(message);
+    });
+    const rsaToken = await sign(keys[0]!);
+    const hsToken = await signToken({ role: 'api_data_producer', aud: TEST_AUDIENCE });
+    expect((await authenticate(`Bearer ${rsaToken}`)).role).toBe('api_data_producer');
+
+    // Half-written by a deploy: not JSON any more.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(corrupting, '{"keys": [');
+    expect((await authenticate(`Bearer ${hsToken}`)).role).toBe('api_data_producer');
+    expect(logged).toEqual([]);
+    const failure = await authenticate(`Bearer ${rsaToken}`).catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      extensions: { code: 'AUTHENTICATION_UNAVAILABLE', http: { status: 503 } },
+    });
+    expect(logged).toEqual(['The key set for verifying tokens is unavailable']);
+    // A forged HS256 token is still refused as one.
+    const forged = await signToken({ role: 'api_data_producer' }, { secret: 'x'.repeat(40) });
+    await expect(authenticate(`Bearer ${forged}`)).rejects.toThrow('the signature does not match');
+
+    // Gone altogether: the same.
+    rmSync(corrupting);
+    expect((await authenticate(`Bearer ${hsToken}`)).role).toBe('api_data_producer');
+    await expect(authenticate(`Bearer ${rsaToken}`)).rejects.toMatchObject({
+      extensions: { code: 'AUTHENTICATION_UNAVAILABLE' },
+    });
+
+    // Repaired: RS256 verifies again, without a restart.
+    writeFileSync(corrupting, JSON.stringify({ keys: [keys[0]!.jwk] }));
+    expect((await authenticate(`Bearer ${rsaToken}`)).role).toBe('api_data_producer');
   });
 
   it('picks up a key added to the file, without a restart', async () => {

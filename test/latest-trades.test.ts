@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { trades } from '../src/db/schema.ts';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portfolioHistory, trades } from '../src/db/schema.ts';
 import type { App } from '../src/yoga.ts';
+import { producerHeaders } from './support/auth.ts';
 import { resetTables, trade } from './support/fixtures.ts';
 import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
 import { dataStatements, forEachDriver } from './support/test-database.ts';
@@ -146,6 +148,112 @@ forEachDriver((database) => {
       const result = await graphql(app, LATEST, { limit });
       expect(result.errors).toBeUndefined();
       expect(result.data.latestTrades.length).toBe(Math.min(limit, 5));
+    });
+  });
+
+  describe('stored values the API cannot answer, as an adopted database may hold them', () => {
+    const farIds = ['far-future', 'beyond-date'];
+    let pointId: number;
+    beforeAll(async () => {
+      // Written past the API, which refuses these values.
+      await database().db.execute(sql`
+        insert into trades (id, timestamp, market, symbol, base_asset, quote_asset, is_buy, amount, price, usd_value)
+        values ('far-future', 9223372036854775807, 'kraken', 'BTC/USD', 'BTC', 'USD', true, 1, 1, 1),
+               ('beyond-date', 8700000000000000, 'kraken', 'BTC/USD', 'BTC', 'USD', true, 1, 1, 1)`);
+      await database().db.execute(sql`
+        insert into portfolio_history (timestamp, updated_at, market, interval, usd_total_value)
+        values (1700000000000, -9223372036854775808, 'kraken', 'week', 1)`);
+      const [point] = await database().db.select({ id: portfolioHistory.id }).from(portfolioHistory);
+      pointId = point!.id;
+    });
+    afterAll(async () => {
+      await database().db.delete(trades).where(inArray(trades.id, farIds));
+      await database().db.delete(portfolioHistory).where(eq(portfolioHistory.id, pointId));
+    });
+
+    const farFuture =
+      'The trades row with id "far-future" holds timestamp 9223372036854775807, beyond ±9007199254740991 (2^53 − 1), which EpochMillis cannot carry exactly; correct the row in the database';
+
+    it('answers latestTrades with an error naming the row and the column, coded, not masked', async () => {
+      const result = await graphql(app, LATEST, { limit: 10 });
+      // latestTrades and its items are non-null: one bad value leaves no list to answer.
+      expect(result.data).toBeNull();
+      expect(result.status).toBe(200);
+      expect(errorsOf(result)).toContainEqual({ code: 'INVALID_STORED_VALUE', message: farFuture });
+      for (const error of errorsOf(result)) expect(error.code).toBe('INVALID_STORED_VALUE');
+      expect(result.text).not.toContain('Unexpected error');
+      const located = result.errors!.find((error) => error.message === farFuture);
+      expect(located?.path).toEqual(['latestTrades', 0, 'timestamp']);
+    });
+
+    it('still answers the fields that do not need the value, for every row', async () => {
+      const result = await graphql(app, '{ latestTrades(limit: 3) { id symbol amount } }');
+      expect(result.errors).toBeUndefined();
+      expect(result.data.latestTrades.map((row: { id: string }) => row.id)).toEqual([
+        'far-future',
+        'beyond-date',
+        'newest',
+      ]);
+    });
+
+    it('answers the other fields of the operation where nullability allows', async () => {
+      const result = await graphql(
+        app,
+        '{ good: trade(id: "newest") { id timestamp time } bad: trade(id: "far-future") { id timestamp } }',
+        {},
+        await producerHeaders(),
+      );
+      expect(result.data).toEqual({
+        good: { id: 'newest', timestamp: 1700000000500, time: '2023-11-14T22:13:20.500Z' },
+        bad: null,
+      });
+      expect(result.errors).toEqual([
+        expect.objectContaining({
+          message: farFuture,
+          path: ['bad', 'timestamp'],
+          extensions: { code: 'INVALID_STORED_VALUE' },
+        }),
+      ]);
+    });
+
+    it('says when a timestamp fits EpochMillis but no DateTime can show it', async () => {
+      const result = await graphql(
+        app,
+        '{ trade(id: "beyond-date") { timestamp time } }',
+        {},
+        await producerHeaders(),
+      );
+      expect(result.data).toEqual({ trade: null });
+      expect(result.errors).toEqual([
+        expect.objectContaining({
+          message:
+            'The trades row with id "beyond-date" holds timestamp 8700000000000000, beyond ±8640000000000000 ms, which a DateTime cannot show; correct the row in the database',
+          path: ['trade', 'time'],
+          extensions: { code: 'INVALID_STORED_VALUE' },
+        }),
+      ]);
+    });
+
+    it('nulls only the nullable field holding the value, naming the history row and column', async () => {
+      const result = await graphql(
+        app,
+        '{ portfolioHistory(interval: WEEK) { nodes { id timestamp updatedAt usdTotalValue } } }',
+      );
+      expect(result.data.portfolioHistory.nodes).toEqual([
+        {
+          id: String(pointId),
+          timestamp: 1700000000000,
+          updatedAt: null,
+          usdTotalValue: '1.000000000000000000',
+        },
+      ]);
+      expect(result.errors).toEqual([
+        expect.objectContaining({
+          message: `The portfolio_history row with id ${pointId} holds updated_at -9223372036854775808, beyond ±9007199254740991 (2^53 − 1), which EpochMillis cannot carry exactly; correct the row in the database`,
+          path: ['portfolioHistory', 'nodes', 0, 'updatedAt'],
+          extensions: { code: 'INVALID_STORED_VALUE' },
+        }),
+      ]);
     });
   });
 });

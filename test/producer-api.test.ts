@@ -237,6 +237,36 @@ forEachDriver((database) => {
       );
     });
 
+    it.each(['id', 'symbol', 'baseAsset', 'quoteAsset'])(
+      'a lone UTF-16 surrogate in %s, which PostgreSQL would store as U+FFFD',
+      async (field) => {
+        const result = await expectNothingWritten(
+          { trades: [tradeInput('ok'), tradeInput('lone', { [field]: 'B\ud800TC' })] },
+          `Argument "trades" of Mutation.upsertTrades: trades[1].${field} contains a lone UTF-16 surrogate (\\uD800 at offset 1), which is not a character; send well-formed Unicode text (PostgreSQL would store it as U+FFFD)`,
+        );
+        expect(errorsOf(result)[0]?.code).toBe('BAD_USER_INPUT');
+      },
+    );
+
+    it('two ids that differ only in lone surrogates, which would become one row', async () => {
+      // Stored as given, both would be "x\ufffd": one insert and one update of the same row.
+      const result = await expectNothingWritten(
+        { trades: [tradeInput('x\udc00'), tradeInput('x\udfff')] },
+        'Argument "trades" of Mutation.upsertTrades: trades[0].id contains a lone UTF-16 surrogate (\\uDC00 at offset 1)',
+      );
+      expect(errorsOf(result)[0]?.code).toBe('BAD_USER_INPUT');
+      // A surrogate pair is a character, and is stored as one.
+      const pair = await graphql(
+        app,
+        UPSERT_TRADES_COUNTS,
+        { trades: [tradeInput('x\ud83d\ude00')] },
+        producer,
+      );
+      expect(pair.data.upsertTrades.insertedCount).toBe(1);
+      const ids = (await database().db.select().from(trades)).map((row) => row.id).sort();
+      expect(ids).toEqual(['existing', 'x\u{1F600}']);
+    });
+
     it('a literal with an exponent in the query text, naming the field', async () => {
       const result = await graphql(
         app,
@@ -312,6 +342,30 @@ forEachDriver((database) => {
       expect(result.data.deleteTrades.deletedCount).toBe(2);
       expect(result.data.deleteTrades.deletedIds.sort()).toEqual(['a', 'c']);
       expect((await database().db.select().from(trades)).map((row) => row.id)).toEqual(['b']);
+    });
+
+    it('refuses an id with a lone surrogate, which would delete the U+FFFD row it does not name', async () => {
+      await database()
+        .db.insert(trades)
+        .values([trade({ id: 'a\ufffd' }), trade({ id: 'b' })]);
+      const result = await graphql(
+        app,
+        'mutation($ids: [ID!]!) { deleteTrades(ids: $ids) { deletedCount } }',
+        { ids: ['b', 'a\ud800'] },
+        producer,
+      );
+      expect(result.data).toBeNull();
+      expect(errorsOf(result)).toEqual([
+        {
+          code: 'BAD_USER_INPUT',
+          message:
+            'Argument "ids" of Mutation.deleteTrades: ids[1] contains a lone UTF-16 surrogate (\\uD800 at offset 1), which is not a character; send well-formed Unicode text (PostgreSQL would store it as U+FFFD)',
+        },
+      ]);
+      expect((await database().db.select().from(trades)).map((row) => row.id).sort()).toEqual([
+        'a\ufffd',
+        'b',
+      ]);
     });
 
     it('refuses more ids than a batch may hold', async () => {
@@ -598,6 +652,42 @@ forEachDriver((database) => {
         producer,
       );
       expect(result.data).toEqual({ found: { id: 'b', symbol: 'ETH/USD' }, missing: null });
+    });
+
+    it('refuses lookups by text with a lone surrogate, which would match the U+FFFD row', async () => {
+      await database()
+        .db.insert(trades)
+        .values(trade({ id: 'd\ufffd', symbol: 'X\ufffd' }));
+      const lookups: [string, Record<string, unknown>, string][] = [
+        ['query($id: ID!) { trade(id: $id) { id } }', { id: 'd\ud800' }, 'Argument "id" of Query.trade'],
+        [
+          'query($symbol: String) { trades(symbol: $symbol) { totalCount } }',
+          { symbol: 'X\udbff' },
+          'Argument "symbol" of Query.trades',
+        ],
+        [
+          'query($symbol: String) { latestTrades(symbol: $symbol) { id } }',
+          { symbol: 'X\udbff' },
+          'Argument "symbol" of Query.latestTrades',
+        ],
+        [
+          'query($where: TradeWhere) { trades(where: $where) { totalCount } }',
+          { where: { or: [{ symbol: { eq: 'BTC/USD' } }, { id: { in: ['a', 'd\ud800'] } }] } },
+          'Argument "where" of Query.trades.or[1].id',
+        ],
+        [
+          'query($where: TradeWhere) { trades(where: $where) { totalCount } }',
+          { where: { symbol: { eq: 'X\udbff' } } },
+          'Argument "where" of Query.trades.symbol',
+        ],
+      ];
+      for (const [query, variables, where] of lookups) {
+        const result = await graphql(app, query, variables, producer);
+        expect(errorsOf(result)).toEqual([
+          { code: 'BAD_USER_INPUT', message: expect.stringMatching(/contains a lone UTF-16 surrogate/) },
+        ]);
+        expect(result.errors![0]!.message.startsWith(`${where} contains a lone UTF-16 surrogate`)).toBe(true);
+      }
     });
 
     it('refuses them to anonymous callers, saying which role is needed', async () => {

@@ -272,6 +272,33 @@ forEachDriver((database) => {
     ]);
   });
 
+  it('refuses text with a lone UTF-16 surrogate by line, as the API does, so two ids cannot become one', async () => {
+    // JSON can carry half a surrogate pair; stored, both ids would read "S-\ufffd".
+    const rows = [
+      exportedTrade(1, { id: 'S-\ud800' }),
+      exportedTrade(2, { id: 'S-\udc00' }),
+      exportedTrade(3, { quote_asset: 'US\udfffD' }),
+      exportedTrade(4, { id: 'S-\ud83d\ude00' }),
+    ];
+    const file = writeFile('surrogates.jsonl', rows.map((row) => JSON.stringify(row)).join('\n'));
+    expect(JSON.stringify(rows[0])).toContain('"S-\\ud800"');
+
+    const run = await push(['trades', file]);
+    expect(run.code).toBe(EXIT.badRows);
+    const reason =
+      'which is not a character; send well-formed Unicode text (PostgreSQL would store it as U+FFFD)';
+    expect(run.stdout.split('\n')).toEqual([
+      `trades from ${file}: 4 rows read, 3 rejected`,
+      'sent 1: 1 inserted, 0 updated, 0 unchanged',
+      `  line 1: id contains a lone UTF-16 surrogate (\\uD800 at offset 2), ${reason}`,
+      `  line 2: id contains a lone UTF-16 surrogate (\\uDC00 at offset 2), ${reason}`,
+      `  line 3: quote_asset contains a lone UTF-16 surrogate (\\uDFFF at offset 2), ${reason}`,
+      '',
+    ]);
+    const stored = await database().db.select({ id: trades.id }).from(trades);
+    expect(stored).toEqual([{ id: 'S-\u{1F600}' }]);
+  });
+
   it('with --strict, checks the whole file first and sends nothing when a row is bad', async () => {
     const rows = Array.from({ length: 2_500 }, (_, index) => exportedTrade(index));
     const file = writeFile(
@@ -549,6 +576,47 @@ forEachDriver((database) => {
     expect(stdout).toContain('line 2: market must be one of kraken, got "nope"');
     expect(code).toBe(EXIT.badRows);
   });
+
+  it('reads a relative file from the directory `npm run push` was run in, not the project root', async () => {
+    const elsewhere = mkdtempSync(path.join(directory, 'elsewhere-'));
+    writeFileSync(path.join(elsewhere, 'relative.jsonl'), JSON.stringify(exportedTrade(7)));
+    const projectRoot = path.resolve(import.meta.dirname, '..');
+    // npm starts the script in the project root, and says in INIT_CWD where it was run.
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve, reject) => {
+      const child = spawn(
+        'npm',
+        [
+          '--prefix',
+          projectRoot,
+          'run',
+          '--silent',
+          'push',
+          '--',
+          'trades',
+          'relative.jsonl',
+          '--url',
+          server.url,
+        ],
+        { cwd: elsewhere, env: { ...process.env, FOLIOQL_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let output = '';
+      let errors = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (errors += chunk));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ code: exitCode, stdout: output, stderr: errors }));
+    });
+    expect(stderr).not.toContain('cannot read');
+    expect(stdout).toBe(
+      `trades from ${path.join(elsewhere, 'relative.jsonl')}: 1 rows read, 0 rejected\nsent 1: 1 inserted, 0 updated, 0 unchanged\n`,
+    );
+    expect(code).toBe(EXIT.loaded);
+    expect(await database().db.select({ id: trades.id }).from(trades)).toEqual([{ id: 'O000007-KRAKEN' }]);
+  });
 });
 
 describe('push usage', () => {
@@ -592,6 +660,19 @@ describe('push usage', () => {
     );
     expect(terminal.text.lastIndexOf('\u001b[?25l')).toBeGreaterThanOrEqual(0);
   });
+  it('resolves a relative file against INIT_CWD when npm set it, else the working directory', async () => {
+    const elsewhere = mkdtempSync(path.join(directory, 'init-cwd-'));
+    const fromInitCwd = await runPush(['trades', 'missing.jsonl', '--dry-run'], { INIT_CWD: elsewhere });
+    expect(fromInitCwd.code).toBe(EXIT.failed);
+    expect(fromInitCwd.stderr).toMatch(
+      new RegExp(`^push: cannot read ${escapeRegExp(path.join(elsewhere, 'missing.jsonl'))}: ENOENT`),
+    );
+    const fromCwd = await runPush(['trades', 'missing.jsonl', '--dry-run']);
+    expect(fromCwd.stderr).toMatch(
+      new RegExp(`^push: cannot read ${escapeRegExp(path.join(process.cwd(), 'missing.jsonl'))}: ENOENT`),
+    );
+  });
+
   it('explains a wrong command line and exits 2', async () => {
     const { code, stderr } = await runPush(['orders', 'x.jsonl']);
     expect(code).toBe(EXIT.failed);
@@ -649,3 +730,7 @@ describe('push progress', () => {
     ]);
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

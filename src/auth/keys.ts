@@ -72,7 +72,16 @@ function fileKeySet(file: string): { keySet: KeySet; algorithms: () => string[] 
   };
   current();
   return {
-    algorithms: () => [...new Set(current().keys.keys.flatMap(algorithmsOfKey))],
+    algorithms: () => {
+      try {
+        return [...new Set(current().keys.keys.flatMap(algorithmsOfKey))];
+      } catch {
+        // The file went bad after startup. Tokens that do not need it (HS*
+        // with JWT_SECRET) must still verify; asymmetric ones go on to the
+        // key set, which fails on the file again: 503, not "invalid token".
+        return ASYMMETRIC_ALGORITHMS;
+      }
+    },
     keySet: (header, token) => current().keySet(header, token),
   };
 }

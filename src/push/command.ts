@@ -2,6 +2,7 @@
  * The push command line: arguments and environment in, a report and an exit
  * status out. Kept apart from the script so tests run it in-process.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_BATCH_SIZE } from '../config.ts';
 import { FileError } from './read-records.ts';
@@ -17,7 +18,8 @@ import {
 export const USAGE = `usage: npm run push -- trades|history <file> [options]
 
   <file>               JSON Lines (.jsonl) or CSV (.csv) with the SQL column names
-                       of the trades or portfolio_history table
+                       of the trades or portfolio_history table; a relative path is
+                       read from the directory the command was run in
   --url URL            the GraphQL endpoint (default $FOLIOQL_URL, else
                        http://localhost:4000/graphql)
   --token TOKEN        a producer token (default $FOLIOQL_TOKEN; prefer the
@@ -96,7 +98,7 @@ function parseCommand(argv: string[], env: NodeJS.ProcessEnv) {
   if (extra.length > 0) throw new Error(`unexpected arguments: ${extra.join(' ')}`);
   return {
     target,
-    path,
+    path: resolve(workingDirectory(env), path),
     format: values.format,
     url: urlOf(values.url ?? env.FOLIOQL_URL ?? 'http://localhost:4000/graphql'),
     token: values.token ?? env.FOLIOQL_TOKEN,
@@ -104,6 +106,14 @@ function parseCommand(argv: string[], env: NodeJS.ProcessEnv) {
     strict: values.strict,
     dryRun: values['dry-run'],
   };
+}
+
+/**
+ * Where the user ran the command: `npm run` starts scripts in the package
+ * root, and says in INIT_CWD where it was itself started.
+ */
+function workingDirectory(env: NodeJS.ProcessEnv): string {
+  return env.INIT_CWD || process.cwd();
 }
 
 function isTarget(name: string): name is PushTargetName {

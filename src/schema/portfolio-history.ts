@@ -24,7 +24,7 @@ import {
   type Comparisons,
 } from './filters.ts';
 import { argumentName, fieldPath } from './field-names.ts';
-import { instantFields } from './instant-fields.ts';
+import { instantFields, storedEpochMillis } from './instant-fields.ts';
 import { orderingOf, resolveKeysetConnection, type SortField } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
 
@@ -51,6 +51,9 @@ const HISTORY_DECIMALS: Record<DecimalColumn, string> = {
 };
 export const decimalColumns = Object.keys(HISTORY_DECIMALS) as DecimalColumn[];
 
+/** A stored history point as errors about its values name it. */
+export const historyRowName = (point: { id: number }) => `the portfolio_history row with id ${point.id}`;
+
 export const PortfolioHistoryPoint = builder
   .objectRef<PortfolioHistoryRow>('PortfolioHistoryPoint')
   .implement({
@@ -61,11 +64,15 @@ export const PortfolioHistoryPoint = builder
         t.expose(column, { type: Decimal, nullable: true, description });
       return {
         id: t.exposeID('id', { description: 'Database id of the point; stable while the point exists.' }),
-        ...instantFields(t, 'Start of the interval'),
-        updatedAt: t.expose('updatedAt', {
+        ...instantFields(t, 'Start of the interval', historyRowName),
+        updatedAt: t.field({
           type: EpochMillis,
           nullable: true,
           description: 'When the producer last wrote the point, in epoch milliseconds.',
+          resolve: (point) =>
+            point.updatedAt === null
+              ? null
+              : storedEpochMillis(point.updatedAt, () => historyRowName(point), 'updated_at'),
         }),
         market: t.expose('market', {
           type: Market,

@@ -7,53 +7,85 @@
 import { sql } from 'drizzle-orm';
 import { portfolioHistory } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
+import { DECIMAL_INTEGER_DIGITS } from '../input-values.ts';
 import { builder } from './builder.ts';
 import { instantFields } from './instant-fields.ts';
-import { historyRange, historyRangeArgs } from './portfolio-history.ts';
+import { historyRange, historyRangeArgs, historyRowName } from './portfolio-history.ts';
 import { Decimal } from './scalars.ts';
 
 /** Most points one range may hold (five and a half years of days, 38 of weeks). */
 export const PERFORMANCE_MAX_POINTS = 2_000;
 
-interface PerformancePointRow {
+/** The derived values of a point: null where one outgrows a Decimal (see `bounded`). */
+type DerivedField = 'portfolioReturnPct' | 'benchmarkBtcReturnPct' | 'benchmarkEthReturnPct' | 'drawdownPct';
+
+type PerformancePointRow = {
+  /** The history point's id. */
+  id: number;
   timestamp: string;
-  portfolioReturnPct: string;
-  benchmarkBtcReturnPct: string;
-  benchmarkEthReturnPct: string;
-  drawdownPct: string;
-}
+} & Record<DerivedField, string | null>;
 
 interface PerformanceRow {
   series: PerformancePointRow[];
   maxDrawdownPct: string | null;
 }
 
+/** A derived value of a point, or a clear error where it outgrew a Decimal. */
+function derivedValue(point: PerformancePointRow, field: DerivedField): string {
+  const value = point[field];
+  if (value !== null) return value;
+  throw badUserInput(
+    `${field} cannot be answered at the point with timestamp ${point.timestamp} ` +
+      `(the portfolio_history row with id ${point.id}): compounded, the range's interval returns outgrow ` +
+      `the ${DECIMAL_INTEGER_DIGITS} digits before the point a Decimal holds. Narrow the range with from and to`,
+  );
+}
+
 const PerformancePoint = builder.objectRef<PerformancePointRow>('PerformancePoint').implement({
   description: 'The cumulative picture at the end of one interval of the range.',
-  fields: (t) => ({
-    ...instantFields(t, 'Start of the interval'),
-    portfolioReturnPct: t.expose('portfolioReturnPct', {
-      type: Decimal,
-      description:
+  fields: (t) => {
+    const derived = (field: DerivedField, description: string) =>
+      t.field({ type: Decimal, description, resolve: (point) => derivedValue(point, field) });
+    return {
+      ...instantFields(t, 'Start of the interval', historyRowName),
+      portfolioReturnPct: derived(
+        'portfolioReturnPct',
         "The portfolio's return from the start of the range to the end of this interval, in percent.",
-    }),
-    benchmarkBtcReturnPct: t.expose('benchmarkBtcReturnPct', {
-      type: Decimal,
-      description: 'The same for holding BTC instead, in percent.',
-    }),
-    benchmarkEthReturnPct: t.expose('benchmarkEthReturnPct', {
-      type: Decimal,
-      description: 'The same for holding ETH instead, in percent.',
-    }),
-    drawdownPct: t.expose('drawdownPct', {
-      type: Decimal,
-      description:
+      ),
+      benchmarkBtcReturnPct: derived(
+        'benchmarkBtcReturnPct',
+        'The same for holding BTC instead, in percent.',
+      ),
+      benchmarkEthReturnPct: derived(
+        'benchmarkEthReturnPct',
+        'The same for holding ETH instead, in percent.',
+      ),
+      drawdownPct: derived(
+        'drawdownPct',
         'How far below its highest value so far (or its starting value) the portfolio is, in percent (0 at a new high).',
-    }),
-  }),
+      ),
+    };
+  },
 });
 
-const lastOf = (row: PerformanceRow) => row.series.at(-1);
+/** A total: the last point's value, or null for a range without points. */
+const total = (row: PerformanceRow, field: DerivedField) => {
+  const last = row.series.at(-1);
+  return last ? derivedValue(last, field) : null;
+};
+
+/**
+ * A derived percentage as a Decimal holds it, or null past that: rounded to
+ * 18 places, and under 10^30. Compounded returns grow without bound (a
+ * producer may store +10^20 % a week), and unbounded they would make an
+ * answer of megabytes; a null here is refused with a clear error.
+ */
+function bounded(column: string) {
+  const rounded = sql.raw(`round(${column}, 18)`);
+  return sql<
+    string | null
+  >`case when abs(${rounded}) < 1e${sql.raw(String(DECIMAL_INTEGER_DIGITS))} then ${rounded} end`;
+}
 
 const PortfolioPerformance = builder.objectRef<PerformanceRow>('PortfolioPerformance').implement({
   description:
@@ -69,25 +101,30 @@ const PortfolioPerformance = builder.objectRef<PerformanceRow>('PortfolioPerform
       type: Decimal,
       nullable: true,
       description: "The portfolio's return over the whole range, in percent.",
-      resolve: (row) => lastOf(row)?.portfolioReturnPct ?? null,
+      resolve: (row) => total(row, 'portfolioReturnPct'),
     }),
     benchmarkBtcReturnPct: t.field({
       type: Decimal,
       nullable: true,
       description: 'The return of holding BTC over the whole range, in percent.',
-      resolve: (row) => lastOf(row)?.benchmarkBtcReturnPct ?? null,
+      resolve: (row) => total(row, 'benchmarkBtcReturnPct'),
     }),
     benchmarkEthReturnPct: t.field({
       type: Decimal,
       nullable: true,
       description: 'The return of holding ETH over the whole range, in percent.',
-      resolve: (row) => lastOf(row)?.benchmarkEthReturnPct ?? null,
+      resolve: (row) => total(row, 'benchmarkEthReturnPct'),
     }),
-    maxDrawdownPct: t.expose('maxDrawdownPct', {
+    maxDrawdownPct: t.field({
       type: Decimal,
       nullable: true,
       description:
         'The largest fall of the portfolio from a high (or its starting value) to a later low, in percent.',
+      resolve: (row) => {
+        // The largest of the drawdowns that fit would understate it.
+        const outgrown = row.series.find((point) => point.drawdownPct === null);
+        return outgrown ? derivedValue(outgrown, 'drawdownPct') : row.maxDrawdownPct;
+      },
     }),
     series: t.expose('series', {
       type: [PerformancePoint],
@@ -111,21 +148,22 @@ builder.queryField('portfolioPerformance', (t) =>
       // factors; returns and drawdowns in percent; the deepest drawdown.
       const rows = await ctx.db
         .select({
+          id: sql<number>`drawdowns.id`,
           timestamp: sql<string>`drawdowns.timestamp::text`,
           market: sql<string | null>`drawdowns.market::text`,
-          portfolioReturnPct: sql<string>`portfolio_return_pct`,
-          benchmarkBtcReturnPct: sql<string>`btc_return_pct`,
-          benchmarkEthReturnPct: sql<string>`eth_return_pct`,
-          drawdownPct: sql<string>`drawdown_pct`,
-          maxDrawdownPct: sql<string>`max(drawdown_pct) over ()`,
+          portfolioReturnPct: bounded('portfolio_return_pct'),
+          benchmarkBtcReturnPct: bounded('btc_return_pct'),
+          benchmarkEthReturnPct: bounded('eth_return_pct'),
+          drawdownPct: bounded('drawdown_pct'),
+          maxDrawdownPct: sql<string | null>`max(${bounded('drawdown_pct')}) over ()`,
         })
         .from(
           sql`(select id, timestamp, market,
-                 round((growth - 1) * 100, 18) as portfolio_return_pct,
-                 round((btc_growth - 1) * 100, 18) as btc_return_pct,
-                 round((eth_growth - 1) * 100, 18) as eth_return_pct,
+                 (growth - 1) * 100 as portfolio_return_pct,
+                 (btc_growth - 1) * 100 as btc_return_pct,
+                 (eth_growth - 1) * 100 as eth_return_pct,
                  -- The starting value counts as a high: a first interval at -10 % is a 10 % drawdown.
-                 round((1 - growth / greatest(1, max(growth) ${running})) * 100, 18) as drawdown_pct
+                 (1 - growth / greatest(1, max(growth) ${running})) * 100 as drawdown_pct
                from (select id, timestamp, market,
                        folioql_compound(interval_pct_return) ${running} as growth,
                        folioql_compound(benchmark_btc_interval_pct_return) ${running} as btc_growth,

@@ -6,6 +6,7 @@
  */
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { abbreviate, checkEpochMillis, parseDecimal, parseEpochMillisText } from '../input-values.ts';
+import { invalidStoredValue } from '../errors.ts';
 import { builder } from './builder.ts';
 
 export const Decimal = builder.scalarType('Decimal', {
@@ -43,9 +44,15 @@ export const EpochMillis = builder.scalarType('EpochMillis', {
     'GraphQL Int is 32-bit and cannot hold these, hence this scalar.',
   serialize: (value) => {
     // BIGINT columns come back as decimal strings; refuse what a JSON number
-    // cannot carry exactly rather than round it.
-    if (typeof value === 'string') return parseEpochMillisText(value);
-    if (typeof value === 'number' && Number.isInteger(value)) return checkEpochMillis(value, String(value));
+    // cannot carry exactly rather than round it. Output comes from the
+    // database, so a value refused here is a stored one (fields of a row
+    // check theirs first, naming the row: instant-fields.ts).
+    try {
+      if (typeof value === 'string') return parseEpochMillisText(value);
+      if (typeof value === 'number' && Number.isInteger(value)) return checkEpochMillis(value, String(value));
+    } catch (error) {
+      throw invalidStoredValue(`A stored value cannot be answered: ${(error as Error).message}`);
+    }
     throw new GraphQLError(`EpochMillis output must be an integer, got ${String(value)}`);
   },
   parseValue: (value) => {

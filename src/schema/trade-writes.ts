@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
-import { checkInstant, checkText, TRADE_TEXT_MAX } from '../input-values.ts';
+import { checkInstant, checkText, checkWellFormed, TRADE_TEXT_MAX } from '../input-values.ts';
 import { checkBatchSize, checkNoDuplicates } from './batch-input.ts';
 import { argumentName } from './field-names.ts';
 import { builder } from './builder.ts';
@@ -120,8 +120,10 @@ builder.mutationField('deleteTrades', (t) =>
       }),
     },
     resolve: async (_root, args, ctx, info) => {
-      checkBatchSize(args.ids, ctx.settings.maxBatchSize, argumentName(info, 'ids'));
+      const where = argumentName(info, 'ids');
+      checkBatchSize(args.ids, ctx.settings.maxBatchSize, where);
       const ids = args.ids.map(String);
+      ids.forEach((id, index) => checkWellFormed(id, `${where}: ids[${index}]`));
       const deleted = await ctx.db
         .delete(trades)
         .where(sql`${trades.id} = any(${sql.param(ids)}::text[])`)

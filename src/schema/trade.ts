@@ -6,6 +6,7 @@
 import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
+import { abbreviate, checkWellFormed } from '../input-values.ts';
 import { builder } from './builder.ts';
 import { isBuyOf, Market, Side, sideOf, type SideValue } from './enums.ts';
 import {
@@ -27,11 +28,14 @@ import { Decimal, EpochMillis } from './scalars.ts';
 export const LATEST_TRADES_MAX = 1000;
 export const TRADES_PAGE = { defaultSize: 100, maxSize: 1000 };
 
+/** A stored trade as errors about its values name it. */
+const tradeRowName = (trade: TradeRow) => `the trades row with id ${JSON.stringify(abbreviate(trade.id))}`;
+
 export const Trade = builder.objectRef<TradeRow>('Trade').implement({
   description: 'One executed trade (a fill), as reported by the producer.',
   fields: (t) => ({
     id: t.exposeID('id', { description: "The producer's order id; unique across all trades." }),
-    ...instantFields(t, 'When the trade executed'),
+    ...instantFields(t, 'When the trade executed', tradeRowName),
     market: t.expose('market', { type: Market, description: 'The exchange the trade executed on.' }),
     symbol: t.exposeString('symbol', {
       description: 'The traded pair as the exchange names it, such as "BTC/USD".',
@@ -81,6 +85,7 @@ builder.queryField('latestTrades', (t) =>
           `${argumentName(info, 'limit')} must be from 1 to ${LATEST_TRADES_MAX}, got ${limit}`,
         );
       }
+      if (args.symbol != null) checkWellFormed(args.symbol, argumentName(info, 'symbol'));
       return ctx.db
         .select()
         .from(trades)
@@ -128,15 +133,24 @@ export const TradeWhere = builder.inputRef<TradeWhereShape>('TradeWhere').implem
 /** The SQL of a TradeWhere, or undefined for one with no condition. */
 export function compileTradeWhere(where: TradeWhereShape, path: string) {
   return compileWhere(where, path, (branch, at) => [
-    ...columnConditions(trades.id, branch.id, `${at}.id`, String),
+    ...columnConditions(trades.id, branch.id, `${at}.id`, wellFormedText(`${at}.id`)),
     ...columnConditions(trades.timestamp, branch.timestamp, `${at}.timestamp`, String),
     ...columnConditions(trades.market, branch.market, `${at}.market`),
-    ...columnConditions(trades.symbol, branch.symbol, `${at}.symbol`),
+    ...columnConditions(trades.symbol, branch.symbol, `${at}.symbol`, wellFormedText(`${at}.symbol`)),
     ...columnConditions(trades.isBuy, branch.side, `${at}.side`, isBuyOf),
     ...columnConditions(trades.amount, branch.amount, `${at}.amount`),
     ...columnConditions(trades.price, branch.price, `${at}.price`),
     ...columnConditions(trades.usdValue, branch.usdValue, `${at}.usdValue`),
   ]);
+}
+
+/** A text compared with a text column, refused if it holds a lone surrogate (it would match U+FFFD). */
+function wellFormedText(path: string) {
+  return (value: string | number) => {
+    const text = String(value);
+    checkWellFormed(text, path);
+    return text;
+  };
 }
 
 const tradeSortFields: Record<string, SortField<TradeRow>> = {
@@ -181,8 +195,9 @@ builder.queryField('trades', (t) =>
         from: t.arg({ type: EpochMillis, description: 'Only trades at or after this instant.' }),
         to: t.arg({ type: EpochMillis, description: 'Only trades before this instant (exclusive).' }),
       },
-      resolve: (_root, args, ctx, info) =>
-        resolveKeysetConnection({
+      resolve: (_root, args, ctx, info) => {
+        if (args.symbol != null) checkWellFormed(args.symbol, argumentName(info, 'symbol'));
+        return resolveKeysetConnection({
           db: ctx.db,
           table: trades,
           args,
@@ -199,7 +214,8 @@ builder.queryField('trades', (t) =>
             args.from != null ? gte(trades.timestamp, String(args.from)) : undefined,
             args.to != null ? lt(trades.timestamp, String(args.to)) : undefined,
           ),
-        }),
+        });
+      },
     },
     TradeConnection,
   ),
@@ -212,7 +228,8 @@ builder.queryField('trade', (t) =>
     authScopes: { producer: true },
     description: 'One trade by its order id, or null if there is none. Producer only, like Query.trades.',
     args: { id: t.arg.id({ required: true, description: "The producer's order id." }) },
-    resolve: async (_root, { id }, ctx) => {
+    resolve: async (_root, { id }, ctx, info) => {
+      checkWellFormed(String(id), argumentName(info, 'id'));
       const [trade] = await ctx.db
         .select()
         .from(trades)
