@@ -45,7 +45,7 @@ forEachDriver((database, driver) => {
     app = createTestApp(database());
   });
 
-  it('answers readiness at /healthz after a round trip to the database', async () => {
+  it('answers readiness at /healthz (a round trip on PostgreSQL; PGlite is ready while open)', async () => {
     database().statements.length = 0;
     const response = await app.fetch('http://folioql.test/healthz');
     expect(response.status).toBe(200);

@@ -1,0 +1,228 @@
+/**
+ * Failing fast while PostgreSQL cannot be reached, and serving again on its
+ * own once it is back.
+ *
+ * postgres.js left to its defaults makes a request wait a long time for a
+ * database that is down: a connection attempt may take 30 s
+ * (`connect_timeout`); after each failed attempt the next one on any
+ * connection waits longer (its backoff grows as 3^failures / 100 s, up to
+ * 20 s, shared by the pool); and a query waiting for a connection waits with
+ * no limit at all, behind all those attempts. So requests took 6–18 s, and
+ * some ran only once the database was back, long after their client had
+ * given up.
+ *
+ * Here:
+ * - a connection attempt gives up after DATABASE_CONNECT_TIMEOUT_MS;
+ * - the wait between attempts stays under a quarter of that, so the first
+ *   request after the database returns is served at once;
+ * - a transaction waiting to begin (for a connection to open, or for one of
+ *   a busy pool) is given up once the database has answered nothing at all
+ *   for DATABASE_CONNECT_TIMEOUT_MS of its wait: the caller gets
+ *   CONNECTION_WAIT_TIMEOUT (DATABASE_UNAVAILABLE, 503). Should the begin go
+ *   through later, the transaction is rolled back before anything runs in
+ *   it, so an operation answered "not run" never runs.
+ *
+ * "Answered nothing" is what tells a database that is down, unreachable or
+ * hung from one that is only busy: a pool whose transactions keep beginning
+ * and ending is making progress, and an operation queued behind twenty
+ * producers' writes waits its turn as before, however long that takes.
+ *
+ * And when a transaction's connection goes under it (a shutdown, a killed
+ * session, a network failure), its caller is told at once, and nothing more
+ * is sent on that connection, not even postgres.js's own ROLLBACK: postgres.js
+ * 3.4.9 crashes the process (an uncaught TypeError from `nextWrite`) or
+ * leaves the pooled connection unable ever to send again when a statement is
+ * written to a connection that closed (porsager/postgres#1154, #1208, fixes
+ * unreleased). test/database-outage.test.ts cuts a connection mid-operation.
+ *
+ * Transactions are the only way requests reach the database (see
+ * role-transaction.ts); startup (migrations, role checks) runs outside them
+ * and waits as long as postgres.js does.
+ */
+import type { Sql } from 'postgres';
+import { isDatabaseUnavailable } from './errors.ts';
+
+/** postgres.js options for a pool that gives up on an unreachable server after `connectTimeoutMs`. */
+export function connectionOptions(connectTimeoutMs: number): {
+  connect_timeout: number;
+  backoff: (retries: number) => number;
+} {
+  const maxBackoffSeconds = connectTimeoutMs / 4 / 1000;
+  return {
+    // In seconds; postgres.js sets its timer to seconds * 1000, so fractions work.
+    connect_timeout: connectTimeoutMs / 1000,
+    // postgres.js's own curve (with its jitter), capped.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, maxBackoffSeconds),
+  };
+}
+
+/** The transaction did not begin in time: it never ran. */
+export class ConnectionWaitTimeoutError extends Error {
+  override name = 'ConnectionWaitTimeoutError';
+  readonly code = 'CONNECTION_WAIT_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`No database connection within ${timeoutMs} ms; the transaction was not begun`);
+  }
+}
+
+/**
+ * The connection failed while COMMIT was under way: the server may have
+ * committed before the connection went, or not.
+ */
+export class CommitOutcomeUnknownError extends Error {
+  override name = 'CommitOutcomeUnknownError';
+  readonly code = 'COMMIT_OUTCOME_UNKNOWN';
+  constructor(cause: unknown) {
+    super('The database connection failed while a transaction was being committed', { cause });
+  }
+}
+
+/**
+ * `client`, whose `begin` gives up after `timeoutMs` of waiting without any
+ * sign of life from the database (see above).
+ */
+export function withConnectionDeadline(client: Sql, timeoutMs: number): Sql {
+  const pool: PoolLife = { lastAnswerAt: -Infinity };
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'begin') return Reflect.get(target, property, receiver);
+      return (work: (tx: Sql) => unknown) => beginWithin(target, timeoutMs, work, pool);
+    },
+  });
+}
+
+interface PoolLife {
+  /** When the server last answered a BEGIN or ended a transaction (performance.now()). */
+  lastAnswerAt: number;
+}
+
+function beginWithin(
+  client: Sql,
+  timeoutMs: number,
+  work: (tx: Sql) => unknown,
+  pool: PoolLife,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const waitingSince = performance.now();
+    let stage: 'waiting' | 'working' | 'committing' | 'abandoned' | 'lost' = 'waiting';
+    let timer: NodeJS.Timeout | undefined;
+    const giveUpIfSilent = () => {
+      if (stage !== 'waiting') return;
+      const silentSince = Math.max(waitingSince, pool.lastAnswerAt);
+      const left = silentSince + timeoutMs - performance.now();
+      if (left > 0) {
+        // The database answered someone meanwhile: busy, not gone.
+        timer = setTimeout(giveUpIfSilent, left);
+        return;
+      }
+      stage = 'abandoned';
+      reject(new ConnectionWaitTimeoutError(timeoutMs));
+    };
+    timer = setTimeout(giveUpIfSilent, timeoutMs);
+
+    const connection: TransactionConnection = { lostWith: undefined };
+    /** The connection went while the work ran: tell the caller now; nothing more goes out on it. */
+    const lose = (error: unknown) => {
+      if (connection.lostWith !== undefined) return;
+      connection.lostWith = error;
+      if (stage !== 'working') return;
+      stage = 'lost';
+      reject(error);
+    };
+
+    client
+      .begin(async (tx) => {
+        clearTimeout(timer);
+        pool.lastAnswerAt = performance.now();
+        // Begun after its caller was told it would not run: roll back at once.
+        if (stage === 'abandoned') throw new ConnectionWaitTimeoutError(timeoutMs);
+        stage = 'working';
+        let value: unknown;
+        try {
+          const pending = work(guardConnection(tx as unknown as Sql, connection, lose));
+          value = await (Array.isArray(pending) ? Promise.all(pending) : pending);
+        } catch (error) {
+          if (connection.lostWith !== undefined) return never();
+          throw error;
+        }
+        // On a connection that is gone, the COMMIT or ROLLBACK postgres.js sends
+        // when this settles would be written to a closed socket, which
+        // postgres.js 3.4.9 does not survive (an uncaught TypeError in
+        // nextWrite; porsager/postgres#1154, #1208), or leaves the connection
+        // unable to ever send again. So this never settles: the caller has
+        // its answer already, and nothing holds on to what is left.
+        if (connection.lostWith !== undefined) return never();
+        // postgres.js sends COMMIT once this returns.
+        stage = 'committing';
+        return value;
+      })
+      .then(
+        (value) => {
+          pool.lastAnswerAt = performance.now();
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          // A statement error or a rollback is an answer too; a lost connection is not.
+          const unavailable = isDatabaseUnavailable(error);
+          if (!unavailable) pool.lastAnswerAt = performance.now();
+          // While the work runs, begin rejects only when the connection closes.
+          if (stage === 'working') return lose(error);
+          // Its caller already has its answer: this is the rollback above, a
+          // failure of a transaction that never ran anything, or the loss.
+          if (stage === 'abandoned' || stage === 'lost') return;
+          reject(stage === 'committing' && unavailable ? new CommitOutcomeUnknownError(error) : error);
+        },
+      );
+  });
+}
+
+interface TransactionConnection {
+  /** The error the connection was lost with, once it was. */
+  lostWith: unknown;
+}
+
+const never = () => new Promise<never>(() => {});
+
+/**
+ * Errors that end the session: the server ends it after a FATAL error (an
+ * administrator's pg_terminate_backend, a fast shutdown), and postgres.js
+ * reports a closed or destroyed connection and socket errors.
+ */
+function endsTheSession(error: unknown): boolean {
+  const { severity } = error as { severity?: unknown };
+  if (severity === 'FATAL' || severity === 'PANIC') return true;
+  return !severity && isDatabaseUnavailable(error);
+}
+
+/**
+ * The transaction's handle, which stops sending statements once the
+ * connection is lost. A statement's failure is seen as postgres.js rejects
+ * it, synchronously (through the query's own `reject`), before any code
+ * that awaits it can start another statement on the dying connection.
+ */
+function guardConnection(tx: Sql, connection: TransactionConnection, lose: (error: unknown) => void): Sql {
+  return new Proxy(tx, {
+    get(target, property, receiver) {
+      if (property !== 'unsafe') return Reflect.get(target, property, receiver);
+      return (...args: Parameters<Sql['unsafe']>) => {
+        if (connection.lostWith !== undefined) return refused(connection.lostWith);
+        const query = target.unsafe(...args);
+        const { reject } = query as unknown as { reject?: (error: unknown) => void };
+        if (typeof reject === 'function') {
+          (query as unknown as { reject: (error: unknown) => void }).reject = (error) => {
+            if (endsTheSession(error)) lose(error);
+            reject(error);
+          };
+        }
+        return query;
+      };
+    },
+  });
+}
+
+/** What drizzle gets instead of a query on a lost connection: awaited directly or through `.values()`. */
+function refused(error: unknown) {
+  const failed = Promise.reject(error);
+  return Object.assign(failed, { values: () => failed });
+}
