@@ -34,8 +34,10 @@ const { values: options } = parseArgs({
 
 /** Full run about 6 minutes; --quick about 1 minute. */
 const plan = options.quick
-  ? { rounds: 2, seconds: 3, warmUpSeconds: 1, upsertBatches: 1 }
-  : { rounds: 4, seconds: 8, warmUpSeconds: 4, upsertBatches: 3 };
+  ? { rounds: 2, seconds: 3, warmUpSeconds: 1, upsertBatches: 1, producers: 20 }
+  : { rounds: 4, seconds: 8, warmUpSeconds: 4, upsertBatches: 3, producers: 20 };
+/** W6 reads at a steady rate, so its latencies are a reader's, not those of a saturated server. */
+const W6_READS_PER_SECOND = 200;
 const CONNECTIONS = 10;
 const only = options.only?.split(',').map((name) => name.trim().toUpperCase());
 const selected = (name: string) => !only || only.includes(name);
@@ -296,6 +298,93 @@ async function runUpsertWorkload(
   };
 }
 
+interface ReadsUnderWrites {
+  idle: { p50Ms: number; p99Ms: number };
+  loaded: { p50Ms: number; p99Ms: number };
+  p99Ratio: number;
+  batchesWritten: number;
+  batchesRefused: number;
+  readErrors: number;
+}
+
+/**
+ * W6: anonymous reads at a steady rate, first alone, then while
+ * `plan.producers` producers each send 10,000-trade batches back to back
+ * (a refused batch, WRITE_BUSY, is sent again after its Retry-After). The
+ * figure that matters is p99 under load over p99 idle: readers must not
+ * wait for writers. folioql only: the baseline has no write lock to wait on.
+ */
+async function runReadsUnderWrites(folioql: ServerProcess, tokens: Tokens): Promise<ReadsUnderWrites> {
+  log(
+    `W6: anonymous latestTrades at ${W6_READS_PER_SECOND}/s, idle, then beside ${plan.producers} producers`,
+  );
+  const read = READ_WORKLOADS.find((workload) => workload.name === 'W1')!.folioql(tokens);
+  const readFor = async (seconds: number) => {
+    const result = await autocannon({
+      url: folioql.origin + read.path,
+      method: read.method,
+      headers: read.headers,
+      body: read.body,
+      connections: CONNECTIONS,
+      overallRate: W6_READS_PER_SECOND,
+      duration: seconds,
+    });
+    return { p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.non2xx + result.errors };
+  };
+  await readFor(plan.warmUpSeconds);
+  const idleRuns = [];
+  for (let round = 0; round < plan.rounds; round++) idleRuns.push(await readFor(plan.seconds));
+
+  // Two batches a producer, sent in turn: the second changes the rows the first wrote.
+  const batches = Array.from({ length: plan.producers }, (_, producer) =>
+    [0, 1].map((turn) => upsertRequests(1_000 + producer * 2 + turn, tokens).folioql),
+  );
+  let producing = true;
+  let batchesWritten = 0;
+  let batchesRefused = 0;
+  const producers = batches.map(async (own) => {
+    for (let turn = 0; producing; turn++) {
+      const request = own[turn % 2]!;
+      const response = await fetch(folioql.origin + request.path, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+      });
+      await response.arrayBuffer();
+      if (response.ok) batchesWritten++;
+      else if (response.status === 503) {
+        batchesRefused++;
+        await new Promise((resolve) =>
+          setTimeout(resolve, 1000 * Number(response.headers.get('retry-after') ?? 1)),
+        );
+      } else throw new Error(`a producer's batch was answered ${response.status}`);
+    }
+  });
+  // Let the write queue fill before measuring.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const loadedRuns = [];
+  for (let round = 0; round < plan.rounds; round++) loadedRuns.push(await readFor(plan.seconds));
+  producing = false;
+  await Promise.all(producers);
+
+  const summary = (runs: { p50Ms: number; p99Ms: number }[]) => ({
+    p50Ms: median(runs.map((run) => run.p50Ms)),
+    p99Ms: median(runs.map((run) => run.p99Ms)),
+  });
+  const idle = summary(idleRuns);
+  const loaded = summary(loadedRuns);
+  const figures = {
+    idle,
+    loaded,
+    p99Ratio: loaded.p99Ms / idle.p99Ms,
+    batchesWritten,
+    batchesRefused,
+    readErrors: [...idleRuns, ...loadedRuns].reduce((sum, run) => sum + run.errors, 0),
+  };
+  log(`  idle p99 ${idle.p99Ms} ms, under writes p99 ${loaded.p99Ms} ms (${figures.p99Ratio.toFixed(2)}×)`);
+  return figures;
+}
+
 function table(results: WorkloadResult[]): string {
   const rows = [
     [
@@ -365,6 +454,7 @@ async function main() {
     }
     if (selected('W3')) results.push(await runUpsertWorkload({ baseline, folioql }, tokens));
     results.sort((a, b) => a.name.localeCompare(b.name));
+    const readsUnderWrites = selected('W6') ? await runReadsUnderWrites(folioql, tokens) : undefined;
 
     const machine = {
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
@@ -377,12 +467,20 @@ async function main() {
       `${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, PostgreSQL ${machine.postgres}\n`,
     );
     console.log(table(results));
+    if (readsUnderWrites) {
+      const { idle, loaded, p99Ratio, batchesWritten, batchesRefused, readErrors } = readsUnderWrites;
+      console.log(
+        `\nW6  anonymous latestTrades(limit: 50) at ${W6_READS_PER_SECOND}/s, idle and beside ${plan.producers} producers upserting ${UPSERT_BATCH}-trade batches\n` +
+          `    p50 ${idle.p50Ms} → ${loaded.p50Ms} ms, p99 ${idle.p99Ms} → ${loaded.p99Ms} ms: p99 under writes ${p99Ratio.toFixed(2)}× idle (target ≤ 3×)\n` +
+          `    ${batchesWritten} batches written, ${batchesRefused} refused WRITE_BUSY and sent again, ${readErrors} reads failed`,
+      );
+    }
     mkdirSync(resultsDir, { recursive: true });
     const file = path.join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(
       file,
       JSON.stringify(
-        { date: new Date().toISOString(), quick: options.quick, plan, machine, results },
+        { date: new Date().toISOString(), quick: options.quick, plan, machine, results, readsUnderWrites },
         null,
         2,
       ),

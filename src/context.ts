@@ -14,6 +14,8 @@ export interface RequestSettings {
   maxBatchSize: number;
   /** Longest one SQL statement may run, in milliseconds. */
   statementTimeoutMs: number;
+  /** Longest one operation may take in all, waits included, in milliseconds (OPERATION_TIMEOUT_MS). */
+  operationTimeoutMs: number;
 }
 
 export interface Context {

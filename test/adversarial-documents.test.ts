@@ -134,6 +134,16 @@ forEachDriver((database) => {
     expect(limitOf(refused)).toMatchObject({ max: DIRECTIVES_MAX });
   });
 
+  it('stops reading a body past LIMIT_REQUEST_BYTES (8 MiB) with 413', async () => {
+    const response = await app.fetch('http://folioql.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query: '{ viewer { role } }', variables: { padding: 'x'.repeat(8 * 2 ** 20) } }),
+    });
+    expect(response.status).toBe(413);
+    expect((await response.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+  });
+
   it('answers the token limit with 400 whether the client accepts application/json or not', async () => {
     const document = `{ latestTrades { ${'id '.repeat(20_001)}} }`;
     for (const accept of ['application/json', 'application/graphql-response+json']) {

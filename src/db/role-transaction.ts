@@ -10,6 +10,8 @@
  * which keeps the server safe behind PgBouncer in transaction mode.
  */
 import { sql } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import { OPERATION_TIMEOUT } from '../errors.ts';
 import type { Logger } from 'drizzle-orm/logger';
 import type { Database } from './database.ts';
 
@@ -24,10 +26,28 @@ export interface RoleSession {
    * whatever order their statements lock rows in. Reads never wait for it.
    */
   writes?: boolean;
+  /** Longest a writing transaction waits for the write lock (lock_timeout); 0 for no limit. */
+  lockTimeoutMs?: number;
+  /**
+   * When the operation's time budget ends (epoch ms): statements are not
+   * started after it, and none is allowed to run past it by much (the
+   * statement timeout is cut to what is left of the budget).
+   */
+  deadline?: number;
+  /** Called once the transaction has its connection, before its first statement. */
+  onBegin?: () => void;
 }
 
 /** Arbitrary, fixed: the transaction-scoped advisory lock writing operations take. */
-const WRITE_LOCK_KEY = 7_215_304_120;
+export const WRITE_LOCK_KEY = 7_215_304_120;
+
+/** The operation's time budget ran out before this statement was sent; it was not. */
+export function operationTimedOut(): GraphQLError {
+  return new GraphQLError(
+    'The operation ran out of its time budget (OPERATION_TIMEOUT_MS); statements not started by then were not run, and a mutation kept none of its writes',
+    { extensions: { code: OPERATION_TIMEOUT } },
+  );
+}
 
 export class OperationFinishedError extends Error {
   override name = 'OperationFinishedError';
@@ -42,7 +62,7 @@ export class OperationFinishedError extends Error {
  * must not reach the connection: after the transaction ends, postgres.js
  * would run it outside any transaction, as the login role.
  */
-function guardAfterClose(tx: Database): { close(): void } {
+function guardAfterClose(tx: Database, deadline = Infinity): { close(): void } {
   // drizzle logs every statement just before sending it, through the
   // session's logger, so this is where a late one can be stopped.
   const session = (tx as unknown as { session: { logger: Logger } }).session;
@@ -51,6 +71,7 @@ function guardAfterClose(tx: Database): { close(): void } {
   session.logger = {
     logQuery(query, params) {
       if (closed) throw new OperationFinishedError();
+      if (Date.now() > deadline) throw operationTimedOut();
       inner.logQuery(query, params);
     },
   };
@@ -72,12 +93,19 @@ export async function inRoleTransaction<T>(
   work: (tx: Database) => Promise<{ value: T; commit: boolean }>,
 ): Promise<T> {
   let outcome: { value: T; commit: boolean } | undefined;
+  let setupFailure: { error: unknown } | undefined;
   try {
     await db.transaction(async (tx) => {
-      const guard = guardAfterClose(tx);
+      session.onBegin?.();
+      const guard = guardAfterClose(tx, session.deadline);
+      // What is left of the budget bounds each statement, however long the statement timeout.
+      const statementTimeoutMs =
+        session.deadline === undefined
+          ? session.statementTimeoutMs
+          : Math.max(1, Math.min(session.statementTimeoutMs || Infinity, session.deadline - Date.now()));
       try {
-        // One statement. The statement timeout is set last, so it does not cut
-        // short the wait for the write lock.
+        // One statement. The lock timeout is set before the lock is taken, and
+        // the statement timeout last, so it does not cut short that wait.
         //
         // Started, not awaited: the work's first statement is queued behind it
         // on the connection and goes out in the same round trip. PostgreSQL
@@ -93,12 +121,23 @@ export async function inRoleTransaction<T>(
           .select({
             role: sql`set_config('role', ${session.role}, true)`,
             claims: sql`set_config('request.jwt.claims', ${JSON.stringify(session.claims)}, true)`,
-            ...(session.writes ? { lock: sql`pg_advisory_xact_lock(${WRITE_LOCK_KEY})` } : {}),
-            timeout: sql`set_config('statement_timeout', ${String(session.statementTimeoutMs)}, true)`,
+            ...(session.writes
+              ? {
+                  lockTimeout: sql`set_config('lock_timeout', ${String(session.lockTimeoutMs ?? 0)}, true)`,
+                  lock: sql`pg_advisory_xact_lock(${WRITE_LOCK_KEY})`,
+                }
+              : {}),
+            timeout: sql`set_config('statement_timeout', ${String(Math.round(statementTimeoutMs))}, true)`,
           })
           // A FROM is what drizzle's select needs; one row of no columns.
           .from(sql`(select) as no_table`)
-          .then(() => undefined);
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              setupFailure = { error };
+              throw error;
+            },
+          );
         // Awaited below on every path; until then its failure is not "unhandled".
         setup.catch(() => {});
         try {
@@ -112,6 +151,10 @@ export async function inRoleTransaction<T>(
       if (!outcome.commit) tx.rollback();
     });
   } catch (error) {
+    // A failed setup (the lock's wait timed out, the role was refused) is
+    // what went wrong, even where the work caught its own statements'
+    // "transaction aborted" errors and made a result of them.
+    if (setupFailure) throw setupFailure.error;
     // Rolled back as the work asked (drivers report that, or the statement
     // error that made the work fail, by throwing).
     if (outcome && !outcome.commit) return outcome.value;

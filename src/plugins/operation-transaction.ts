@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../context.ts';
+import type { Context, RequestSettings } from '../context.ts';
 import type { DatabaseConnection } from '../db/database.ts';
 import { postgresErrorOf } from '../db/errors.ts';
 import { inRoleTransaction } from '../db/role-transaction.ts';
@@ -30,7 +30,10 @@ function isRetryable(failure: unknown): boolean {
 
 export function useOperationTransaction(
   database: DatabaseConnection,
-  statementTimeoutMs: number,
+  {
+    statementTimeoutMs,
+    operationTimeoutMs,
+  }: Pick<RequestSettings, 'statementTimeoutMs' | 'operationTimeoutMs'>,
 ): Plugin<Context> {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
@@ -41,28 +44,41 @@ export function useOperationTransaction(
       setExecuteFn(async (executionArgs) => {
         const context = executionArgs.contextValue as Context;
         const { role, claims } = context.viewer;
+        // One budget for the whole operation, its retries and waits included.
+        const deadline = Date.now() + operationTimeoutMs;
+        const { admission } = database;
         const attempt = () =>
-          inRoleTransaction(
-            database.db,
-            { role, claims, statementTimeoutMs, writes: isMutation },
-            async (tx) => {
-              // Each attempt gets its own context: its own handle, and loaders
-              // that cache nothing an aborted attempt read. A resolver of an
-              // earlier attempt that is still running keeps that attempt's
-              // (ended, refusing) handle. A mutation's fields run in turn and
-              // may write what a later one reads, so its loaders only batch.
-              const attemptContext: Context = {
-                ...context,
-                db: tx,
-                loaders: createLoaders(tx, { cache: !isMutation }),
-              };
-              const result = (await executeFn({
-                ...executionArgs,
-                contextValue: attemptContext,
-              })) as ExecutionResult;
-              // An operation with an error keeps none of its writes.
-              return { value: result, commit: !result.errors?.length };
-            },
+          admission.run({ writes: isMutation, deadline }, (onBegin) =>
+            inRoleTransaction(
+              database.db,
+              {
+                role,
+                claims,
+                statementTimeoutMs,
+                writes: isMutation,
+                lockTimeoutMs: admission.options.writeWaitMs,
+                deadline,
+                onBegin,
+              },
+              async (tx) => {
+                // Each attempt gets its own context: its own handle, and loaders
+                // that cache nothing an aborted attempt read. A resolver of an
+                // earlier attempt that is still running keeps that attempt's
+                // (ended, refusing) handle. A mutation's fields run in turn and
+                // may write what a later one reads, so its loaders only batch.
+                const attemptContext: Context = {
+                  ...context,
+                  db: tx,
+                  loaders: createLoaders(tx, { cache: !isMutation }),
+                };
+                const result = (await executeFn({
+                  ...executionArgs,
+                  contextValue: attemptContext,
+                })) as ExecutionResult;
+                // An operation with an error keeps none of its writes.
+                return { value: result, commit: !result.errors?.length };
+              },
+            ),
           );
 
         for (let attemptNumber = 1; ; attemptNumber++) {

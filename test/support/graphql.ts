@@ -12,6 +12,7 @@ export const TEST_SETTINGS = {
   producerRoles: ['api_data_producer'],
   maxBatchSize: 10_000,
   statementTimeoutMs: 5_000,
+  operationTimeoutMs: 10_000,
 };
 
 export function createTestApp(database: DatabaseConnection, options: Partial<AppOptions> = {}): App {
