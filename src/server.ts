@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type YogaLogger } from 'graphql-yoga';
+import type { YogaLogger } from 'graphql-yoga';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { RequestSettings } from './context.ts';
 import { setUpAuthentication } from './auth/setup.ts';
@@ -12,18 +13,24 @@ import { openDatabase } from './db/database.ts';
 import { checkRoles } from './db/roles.ts';
 import { seedDemoData } from './db/demo-data.ts';
 import { runMigrations } from './db/migrate.ts';
+import { createJsonLogger, yogaLoggerOf } from './logger.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import { readTrustedDocuments } from './plugins/trusted-documents.ts';
 import { createApp, GRAPHQL_PATH } from './yoga.ts';
 
 export interface RunningServer {
   url: string;
+  /** The Prometheus endpoint, when METRICS_PORT is set. */
+  metricsUrl?: string;
   logger: YogaLogger;
   /** Stops taking requests, lets those under way finish, then closes the database. */
   stop(): Promise<void>;
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const logger = createLogger(config.logLevel);
+  // JSON lines on stdout; the rest of the code logs through yoga's interface.
+  const log = createJsonLogger(config.logLevel);
+  const logger = yogaLoggerOf(log);
   const { authenticate, notes } = setUpAuthentication(config.auth, {
     logKeyFailure: (message, error) => logger.error(message, error),
   });
@@ -35,24 +42,44 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger.info('Filled the empty database with the demo portfolio.');
     }
     for (const note of notes) logger.info(note);
+    // One registry for this server, served on its own port; none without METRICS_PORT.
+    const metrics = config.metricsPort === undefined ? undefined : new Registry();
+    if (metrics) collectDefaultMetrics({ register: metrics });
     const app = createApp({
       database,
       logger,
+      metrics,
+      requestLog: log,
       authenticate,
       limits: config.limits,
+      browser: config.browser,
+      rateLimit: config.rateLimit,
       trustedDocuments: config.persistedOperations
         ? readTrustedDocuments(config.persistedOperations)
         : undefined,
       settings: requestSettingsOf(config),
+      healthTimeoutMs: config.healthTimeoutMs,
     });
     const server = createServer(app);
-    await listen(server, config.port, config.host);
+    const metricsServer =
+      metrics && config.metricsPort !== undefined
+        ? await startMetricsServer(metrics, config.metricsPort, config.metricsHost, logger.error)
+        : undefined;
+    try {
+      await listen(server, config.port, config.host);
+    } catch (error) {
+      await metricsServer?.close();
+      throw error;
+    }
     const url = `http://${displayHost(server, config.host)}${GRAPHQL_PATH}`;
+    if (metricsServer) logger.info(`Prometheus metrics: ${metricsServer.url}`);
     return {
       url,
+      metricsUrl: metricsServer?.url,
       logger,
       stop: async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await metricsServer?.close();
         await app.dispose();
         await database.close();
       },
@@ -69,6 +96,7 @@ export function requestSettingsOf(config: Config): RequestSettings {
     producerRoles: config.auth.producerRoles,
     maxBatchSize: config.maxBatchSize,
     statementTimeoutMs: config.statementTimeoutMs,
+    operationTimeoutMs: config.operationTimeoutMs,
   };
 }
 

@@ -2,22 +2,35 @@
  * The GraphQL server as a fetch handler, with no port: index.ts listens,
  * tests call `app.fetch(...)` directly.
  */
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticate } from './auth/authenticate.ts';
-import type { LimitsConfig } from './config.ts';
+import type { BrowserConfig, LimitsConfig, RateLimitConfig } from './config.ts';
+import { DEFAULT_HEALTH_TIMEOUT_MS } from './config.ts';
 import { createRequestContext, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
-import { logWithErrorIds, maskUnexpectedError } from './plugins/error-masking.ts';
+import { pingWithin } from './db/readiness.ts';
+import {
+  corsOptionsFor,
+  CSRF_HEADER,
+  useIntrospectionSwitch,
+  useVaryOrigin,
+} from './plugins/browser-defaults.ts';
+import { createMaskError, logWithErrorIds } from './plugins/error-masking.ts';
+import { createObservability } from './plugins/observability.ts';
 import { useCompiledExecution } from './plugins/compiled-execution.ts';
 import { useOperationLimits } from './plugins/operation-limits.ts';
 import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
+import { useRateLimit } from './plugins/rate-limit.ts';
 import { useValueErrorLocations } from './plugins/value-error-locations.ts';
 import { schema as folioqlSchema } from './schema/index.ts';
 
 export const GRAPHQL_PATH = '/graphql';
-/** Readiness: 200 while the database answers, 503 while it does not. */
+/** Readiness: 200 while the database answers, 503 while it does not or not within HEALTH_TIMEOUT_MS. */
 export const READINESS_PATH = '/healthz';
 
 const exampleQuery = /* GraphQL */ `
@@ -58,9 +71,22 @@ export interface AppOptions {
   limits: LimitsConfig;
   /** When given, the server runs only these documents (PERSISTED_OPERATIONS). */
   trustedDocuments?: TrustedDocuments;
+  /** This app's Prometheus registry (METRICS_PORT); none, no metrics are kept. */
+  metrics?: Registry;
+  /** Where the one JSON line per request goes; none, it is not written. */
+  requestLog?: Logger;
   /** The folioql schema unless given; tests pass one built without scope checks. */
   schema?: GraphQLSchema;
+  /** Longest /healthz waits for the database before answering 503 (HEALTH_TIMEOUT_MS). */
+  healthTimeoutMs?: number;
+  /** CORS, GraphiQL and introspection; unless given: no CORS headers, GraphiQL and introspection on. */
+  browser?: BrowserConfig;
+  /** Requests a minute per client; unless given, none. */
+  rateLimit?: RateLimitConfig;
 }
+
+const NO_CROSS_ORIGIN: BrowserConfig = { corsOrigins: [], graphiql: true, introspection: true };
+const NO_RATE_LIMIT: RateLimitConfig = { anonymousPerMinute: 0, tokenPerMinute: 0, trustProxyHops: 0 };
 
 export function createApp({
   database,
@@ -69,8 +95,14 @@ export function createApp({
   settings,
   limits,
   trustedDocuments,
+  metrics,
+  requestLog,
   schema = folioqlSchema,
+  healthTimeoutMs = DEFAULT_HEALTH_TIMEOUT_MS,
+  browser = NO_CROSS_ORIGIN,
+  rateLimit = NO_RATE_LIMIT,
 }: AppOptions) {
+  const observability = createObservability({ database, metrics, requestLog, graphqlPath: GRAPHQL_PATH });
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -80,23 +112,36 @@ export function createApp({
     // its ~70 MB out of memory.
     renderGraphiQL: async (options) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
-    graphiql: { title: 'folioql', defaultQuery: exampleQuery },
+    graphiql: browser.graphiql ? { title: 'folioql', defaultQuery: exampleQuery } : false,
+    // Yoga's default reflects any Origin with credentials; this answers only CORS_ORIGINS.
+    cors: corsOptionsFor(browser.corsOrigins),
     landingPage: false,
-    maskedErrors: { maskError: maskUnexpectedError },
+    // Yoga's default is 25 MB; a client may not make the server hold more than a full batch needs.
+    maxRequestBodySize: limits.requestBytes,
+    maskedErrors: { maskError: createMaskError(observability) },
     logging: logWithErrorIds(logger),
     plugins: [
+      // Before all: every response, a refused one too, gets its request id and log line.
+      observability.plugin,
+      // First: a client over its limit is refused before anything else is done for it.
+      useRateLimit(rateLimit),
+      // A GET, or a POST of a form or text/plain, must carry this header: a page
+      // of another origin cannot add it without a CORS preflight.
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      useVaryOrigin(browser.corsOrigins),
+      useIntrospectionSwitch(browser.introspection),
       trustedDocuments ? useTrustedDocuments(trustedDocuments) : {},
       useValueErrorLocations(),
       // Limits first: an operation over them is refused before its transaction begins.
       useOperationLimits(limits),
       // Before the transaction plugin, which runs whatever executor is set by then.
       useCompiledExecution(),
-      useOperationTransaction(database, settings.statementTimeoutMs),
+      useOperationTransaction(database, settings),
       useReadinessCheck({
         endpoint: READINESS_PATH,
         check: async ({ fetchAPI }) => {
           try {
-            await database.ping();
+            await pingWithin(database, healthTimeoutMs);
             return fetchAPI.Response.json({ status: 'ok', database: database.driver });
           } catch (error) {
             // The reason goes to the server log, not into a public response.

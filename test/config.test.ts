@@ -25,6 +25,14 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://db', SEED_DEMO_DATA: 'yes' }).seedDemoData).toBe(true);
   });
 
+  it('reads how long to wait for the database and for readiness', () => {
+    expect(loadConfig({})).toMatchObject({ databaseConnectTimeoutMs: 2_000, healthTimeoutMs: 1_000 });
+    expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '500', HEALTH_TIMEOUT_MS: '250' })).toMatchObject({
+      databaseConnectTimeoutMs: 500,
+      healthTimeoutMs: 250,
+    });
+  });
+
   it('reads switches and names', () => {
     const config = loadConfig({
       PORT: '8080',
@@ -39,6 +47,11 @@ describe('configuration', () => {
     [{ PORT: 'http' }, 'PORT must be an integer from 0 to 65535, got "http"'],
     [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535, got "70000"'],
     [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX must be an integer from 1 to 1000, got "0"'],
+    [
+      { DATABASE_CONNECT_TIMEOUT_MS: '2.5' },
+      'DATABASE_CONNECT_TIMEOUT_MS must be an integer from 100 to 600000, got "2.5"',
+    ],
+    [{ HEALTH_TIMEOUT_MS: '0' }, 'HEALTH_TIMEOUT_MS must be an integer from 10 to 60000, got "0"'],
     [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START must be true or false, got "maybe"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error, silent, got "loud"'],
   ])('refuses %j with a message that names the variable', (env, message) => {

@@ -7,7 +7,9 @@ import type { Logger } from 'drizzle-orm/logger';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { DEFAULT_PREPARED_STATEMENTS } from '../config.ts';
+import { DEFAULT_DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_PREPARED_STATEMENTS } from '../config.ts';
+import { connectionOptions, withConnectionDeadline } from './connection-deadline.ts';
+import { Admission, type AdmissionOptions, type DatabaseLoad } from './admission.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { withPreparedStatements } from './prepared-statements.ts';
 
@@ -19,8 +21,15 @@ export type DriverName = 'pglite' | 'postgres';
 export interface DatabaseConnection {
   readonly driver: DriverName;
   readonly db: Database;
-  /** One cheap round trip, for readiness checks. */
+  /** For readiness checks: one cheap round trip on PostgreSQL; on PGlite, whether it is open. */
   ping(): Promise<void>;
+  /** Who may use the database now: the write turn, and counts of operations waiting and holding connections. */
+  readonly admission: Admission;
+  /**
+   * How busy the database is right now: operations holding a connection,
+   * operations waiting for one, and write operations queued for the write turn.
+   */
+  load(): DatabaseLoad;
   close(): Promise<void>;
 }
 
@@ -29,6 +38,10 @@ export interface PostgresOptions {
   poolMax?: number;
   /** How many distinct statements may be prepared on each connection; 0 for none (see prepared-statements.ts). */
   preparedStatements?: number;
+  /** Longest a connection attempt may take, and a transaction wait for one while the database is silent (see connection-deadline.ts). */
+  connectTimeoutMs?: number;
+  /** Bounds on writes waiting for their turn (see admission.ts). */
+  admission?: Partial<AdmissionOptions>;
   logger?: Logger;
 }
 
@@ -36,21 +49,30 @@ export function openPostgres({
   url,
   poolMax = 10,
   preparedStatements = DEFAULT_PREPARED_STATEMENTS,
+  connectTimeoutMs = DEFAULT_DATABASE_CONNECT_TIMEOUT_MS,
+  admission: admissionOptions,
   logger,
 }: PostgresOptions): DatabaseConnection {
+  const admission = new Admission(admissionOptions);
   const client = postgres(url, {
     max: poolMax,
+    ...connectionOptions(connectTimeoutMs),
     connection: { application_name: 'folioql' },
     // Migrations' "already exists, skipping" notices are expected, not news.
     onnotice: () => {},
   });
   return {
     driver: 'postgres',
-    db: drizzlePostgres({ client: withPreparedStatements(client, preparedStatements), logger }),
+    db: drizzlePostgres({
+      client: withConnectionDeadline(withPreparedStatements(client, preparedStatements), connectTimeoutMs),
+      logger,
+    }),
     async ping() {
       // Unprepared and without parameters: one round trip, nothing left on the connection.
       await client.unsafe('select 1');
     },
+    admission,
+    load: () => admission.load(),
     async close() {
       await client.end({ timeout: 5 });
     },
@@ -62,14 +84,18 @@ export interface PgliteOptions {
   dataDir?: string;
   /** A `dumpDataDir()` tarball to start from, which skips initdb (tests). */
   loadDataDir?: Blob;
+  /** Bounds on writes waiting for their turn (see admission.ts). */
+  admission?: Partial<AdmissionOptions>;
   logger?: Logger;
 }
 
 export async function openPglite({
   dataDir,
   loadDataDir,
+  admission: admissionOptions,
   logger,
 }: PgliteOptions): Promise<DatabaseConnection> {
+  const admission = new Admission(admissionOptions);
   const lock = dataDir ? lockDataDir(dataDir) : undefined;
   try {
     // Loaded only when used: a server on PostgreSQL never needs PGlite's ~40 MB.
@@ -82,8 +108,14 @@ export async function openPglite({
       driver: 'pglite',
       db: drizzlePglite({ client, logger }),
       async ping() {
-        await client.query('select 1');
+        // No query: PGlite runs in this process, so while it is open it is as
+        // ready as the server itself. A query would wait behind every
+        // transaction ahead of it on PGlite's one connection (a producer's
+        // batch), and readiness would fail under load while nothing is wrong.
+        if (client.closed) throw new Error('PGlite is closed');
       },
+      admission,
+      load: () => admission.load(),
       async close() {
         try {
           await client.close();
@@ -102,16 +134,22 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   databasePoolMax?: number;
   databasePreparedStatements?: number;
+  databaseConnectTimeoutMs?: number;
+  writeQueueMax?: number;
+  writeWaitTimeoutMs?: number;
   pgliteDataDir: string;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
+  const admission = { writeQueueMax: options.writeQueueMax, writeWaitMs: options.writeWaitTimeoutMs };
   if (options.databaseUrl) {
     return openPostgres({
       url: options.databaseUrl,
       poolMax: options.databasePoolMax,
       preparedStatements: options.databasePreparedStatements,
+      connectTimeoutMs: options.databaseConnectTimeoutMs,
+      admission,
     });
   }
-  return openPglite({ dataDir: options.pgliteDataDir });
+  return openPglite({ dataDir: options.pgliteDataDir, admission });
 }
