@@ -91,7 +91,8 @@ const PortfolioPerformance = builder.objectRef<PerformanceRow>('PortfolioPerform
   description:
     'Cumulative returns over a range, compounded from the interval returns: the product of (1 + r / 100), ' +
     'kept to 40 decimal places and shown rounded to 18. A null interval return counts as 0 %. ' +
-    'The totals are null for a range without points.',
+    'The totals are null for a range without points. A value that outgrows a Decimal (30 integer digits) ' +
+    'is refused with BAD_USER_INPUT naming the point where it does; narrow the range with from and to.',
   fields: (t) => ({
     pointCount: t.int({
       description: 'How many history points the range holds.',
