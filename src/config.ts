@@ -41,6 +41,8 @@ export interface Config {
   statementTimeoutMs: number;
   /** Longest one operation may take in all (waits, retries and statements); later statements are not started. */
   operationTimeoutMs: number;
+  /** Longest an operation waits for one of the pool's connections. */
+  databaseAcquireTimeoutMs: number;
   /** Most writing operations waiting for this instance's write turn. */
   writeQueueMax: number;
   /** Longest a writing operation waits for the write turn, and for the write lock in PostgreSQL. */
@@ -364,6 +366,13 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatchSize: readInteger(env, 'MAX_BATCH_SIZE', DEFAULT_MAX_BATCH_SIZE, 1, 100_000),
     statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 5_000, 100, 3_600_000),
     operationTimeoutMs: readInteger(env, 'OPERATION_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    databaseAcquireTimeoutMs: readInteger(
+      env,
+      'DATABASE_ACQUIRE_TIMEOUT_MS',
+      DEFAULT_ADMISSION.acquireTimeoutMs,
+      10,
+      3_600_000,
+    ),
     writeQueueMax: readInteger(env, 'WRITE_QUEUE_MAX', DEFAULT_ADMISSION.writeQueueMax, 0, 10_000),
     writeWaitTimeoutMs: readInteger(
       env,

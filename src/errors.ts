@@ -21,6 +21,13 @@ export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 export const WRITE_BUSY = 'WRITE_BUSY';
 
 /**
+ * Every database connection stayed busy longer than
+ * DATABASE_ACQUIRE_TIMEOUT_MS (HTTP 503, `Retry-After`): the operation did
+ * not run. Made in db/admission.ts.
+ */
+export const DATABASE_BUSY = 'DATABASE_BUSY';
+
+/**
  * The operation ran out of its time budget (OPERATION_TIMEOUT_MS): statements
  * it had not started by then were not sent, and a mutation kept none of its
  * writes.

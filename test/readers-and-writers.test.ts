@@ -32,18 +32,15 @@ describe('the write turn', () => {
     const admission = new Admission({ writeQueueMax: 5, writeWaitMs: 5_000 });
     const order: string[] = [];
     let releaseFirst!: () => void;
-    const first = admission.run({ writes: true, deadline: far() }, async (began) => {
-      began();
+    const first = admission.run({ writes: true, deadline: far() }, async () => {
       order.push('write 1 starts');
       await new Promise<void>((resolve) => (releaseFirst = resolve));
       order.push('write 1 ends');
     });
-    const second = admission.run({ writes: true, deadline: far() }, async (began) => {
-      began();
+    const second = admission.run({ writes: true, deadline: far() }, async () => {
       order.push('write 2');
     });
-    const read = admission.run({ writes: false, deadline: far() }, async (began) => {
-      began();
+    const read = admission.run({ writes: false, deadline: far() }, async () => {
       order.push('read');
     });
     await read;
@@ -95,6 +92,30 @@ describe('the write turn', () => {
   });
 });
 
+describe('the pool line', () => {
+  it('lets as many operations in as there are connections, and answers DATABASE_BUSY past the acquire timeout', async () => {
+    const admission = new Admission({ connections: 2, acquireTimeoutMs: 100 });
+    const deadline = Date.now() + 60_000;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holders = [1, 2].map(() => admission.run({ writes: false, deadline }, () => held));
+    const waiter = admission.run({ writes: false, deadline }, async () => 'ran');
+    waiter.catch(() => {});
+    await sleep(10);
+    expect(admission.load()).toEqual({ inUse: 2, waiting: 1, writeQueue: 0 });
+    await expect(waiter).rejects.toMatchObject({
+      message:
+        'Every database connection stayed busy for 100 ms (DATABASE_ACQUIRE_TIMEOUT_MS); the operation did not run. Retrying shortly is safe',
+      extensions: { code: 'DATABASE_BUSY', http: { status: 503 } },
+    });
+    const next = admission.run({ writes: false, deadline }, async () => 'ran');
+    release();
+    await Promise.all(holders);
+    await expect(next).resolves.toBe('ran');
+    expect(admission.load()).toEqual({ inUse: 0, waiting: 0, writeQueue: 0 });
+  });
+});
+
 forEachDriver((database, driver) => {
   let producer: Record<string, string>;
   beforeAll(async () => {
@@ -104,7 +125,7 @@ forEachDriver((database, driver) => {
 
   /** The test database, with its own write turn. */
   function withAdmission(options: ConstructorParameters<typeof Admission>[0]): DatabaseConnection {
-    const admission = new Admission(options);
+    const admission = new Admission({ ...options, connections: database().admission.options.connections });
     return { ...database(), admission, load: () => admission.load() };
   }
 
@@ -145,6 +166,25 @@ forEachDriver((database, driver) => {
       answered.filter((result) => result.status === 200).map((result) => result.data.upsertTrades),
     ).toEqual([{ insertedCount: 1 }]);
     expect(await database().db.$count(trades)).toBe(1);
+  });
+
+  it('answers a read that finds every connection busy past the acquire timeout with 503 DATABASE_BUSY', async () => {
+    const connection = withAdmission({ acquireTimeoutMs: 200 });
+    const app = createTestApp(connection);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holders = Array.from({ length: connection.admission.options.connections }, () =>
+      connection.admission.run({ writes: false, deadline: Date.now() + 60_000 }, () => held),
+    );
+    database().statements.length = 0;
+    const refused = await graphql(app, READ);
+    expect(refused.status).toBe(503);
+    expect(errorsOf(refused).map((error) => error.code)).toEqual(['DATABASE_BUSY']);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(database().statements).toEqual([]);
+    release();
+    await Promise.all(holders);
+    expect((await graphql(app, READ)).errors).toBeUndefined();
   });
 
   it("stops starting statements once the operation's budget is spent", async () => {

@@ -1,37 +1,46 @@
 /**
- * Admission to the database, so that readers never wait for writers.
+ * Admission to the database, so that readers never wait for writers and no
+ * operation waits without a bound.
  *
  * Writing operations take the write lock in their transaction (see
  * role-transaction.ts), and a transaction holds a pool connection while it
  * waits for that lock: twenty producers queued on it took nine of ten
  * connections, and anonymous reads waited seconds for the tenth. So a
  * writing operation first waits here, in process and without a connection,
- * for this instance's write turn: one writer at a time per instance, the
- * others in line. An instance then holds at most one connection for
- * writing, and the rest of the pool is the readers'. Across instances the
- * advisory lock still orders writers, and its wait is bounded by
- * `lock_timeout` (WRITE_WAIT_TIMEOUT_MS as well).
+ * for this instance's write turn: one writer at a time per instance. An
+ * instance then holds at most one connection for writing, and the rest of
+ * the pool is the readers'. Across instances the advisory lock still orders
+ * writers, and its wait is bounded by `lock_timeout` (WRITE_WAIT_TIMEOUT_MS).
+ * The line for the turn is bounded twice: at most WRITE_QUEUE_MAX writers
+ * wait (each holds its parsed batch in memory), and none longer than
+ * WRITE_WAIT_TIMEOUT_MS. Past either: WRITE_BUSY (503).
  *
- * The line is bounded twice: at most WRITE_QUEUE_MAX writers wait (each
- * holds its parsed batch in memory), and none waits longer than
- * WRITE_WAIT_TIMEOUT_MS or its operation's deadline. Past either, the
- * operation is refused with WRITE_BUSY (503): nothing was written, and
- * trying again later is safe.
- *
- * It also counts operations waiting for and holding a connection, for
- * /metrics.
+ * Then every operation takes one of the pool's connections here, not in
+ * postgres.js, whose queue has no time limit: at most as many operations as
+ * the pool has connections are in a transaction at once, and the others
+ * wait in line at most DATABASE_ACQUIRE_TIMEOUT_MS (and never past their
+ * operation's deadline). Past it: DATABASE_BUSY (503).
  */
 import { GraphQLError } from 'graphql';
-import { WRITE_BUSY } from '../errors.ts';
+import { DATABASE_BUSY, WRITE_BUSY } from '../errors.ts';
 
 export interface AdmissionOptions {
+  /** Operations in a transaction at once: the pool's size (1 for PGlite). */
+  connections: number;
+  /** Longest an operation waits for a connection. */
+  acquireTimeoutMs: number;
   /** Most writing operations waiting for the write turn. */
   writeQueueMax: number;
   /** Longest a writing operation waits for the write turn (and, in PostgreSQL, the write lock). */
   writeWaitMs: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionOptions = { writeQueueMax: 32, writeWaitMs: 5_000 };
+export const DEFAULT_ADMISSION: AdmissionOptions = {
+  connections: 10,
+  acquireTimeoutMs: 2_000,
+  writeQueueMax: 32,
+  writeWaitMs: 5_000,
+};
 
 export interface DatabaseLoad {
   /** Operations holding a connection (in a transaction). */
@@ -42,89 +51,117 @@ export interface DatabaseLoad {
   writeQueue: number;
 }
 
-export function writeBusy(reason: string): GraphQLError {
-  return new GraphQLError(
-    `${reason}; nothing was written. Retrying shortly is safe (upserts are idempotent)`,
-    { extensions: { code: WRITE_BUSY, http: { status: 503, headers: { 'retry-after': '1' } } } },
-  );
+/** An error for a client that may send the same request again in a second. */
+function busy(code: string, message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code, http: { status: 503, headers: { 'retry-after': '1' } } },
+  });
 }
 
-export class Admission {
-  readonly options: AdmissionOptions;
-  #writing = false;
-  /** Writers waiting for the turn, first come first served. */
-  #writeLine: (() => void)[] = [];
-  #inUse = 0;
-  #waiting = 0;
+/**
+ * Places that may be held by at most `size` at once; the others wait in
+ * line, first come first served, and a waiter that gives up leaves the line.
+ */
+class Line {
+  #free: number;
+  #waiters: (() => void)[] = [];
 
-  constructor(options: Partial<AdmissionOptions> = {}) {
-    this.options = {
-      writeQueueMax: options.writeQueueMax ?? DEFAULT_ADMISSION.writeQueueMax,
-      writeWaitMs: options.writeWaitMs ?? DEFAULT_ADMISSION.writeWaitMs,
-    };
+  constructor(size: number) {
+    this.#free = size;
   }
 
-  load(): DatabaseLoad {
-    return { inUse: this.#inUse, waiting: this.#waiting, writeQueue: this.#writeLine.length };
+  get waiting(): number {
+    return this.#waiters.length;
   }
 
-  /**
-   * Runs `work`, a writing one only in its turn. `work` calls `began()` once
-   * its transaction has a connection, so the counts know waiting from holding.
-   */
-  async run<T>(
-    { writes, deadline }: { writes: boolean; deadline: number },
-    work: (began: () => void) => Promise<T>,
-  ): Promise<T> {
-    if (writes) await this.#takeWriteTurn(deadline);
-    this.#waiting++;
-    let holding = false;
-    const began = () => {
-      if (holding) return;
-      holding = true;
-      this.#waiting--;
-      this.#inUse++;
-    };
-    try {
-      return await work(began);
-    } finally {
-      if (holding) this.#inUse--;
-      else this.#waiting--;
-      if (writes) this.#passWriteTurn();
-    }
+  get full(): boolean {
+    return this.#free === 0;
   }
 
-  #takeWriteTurn(deadline: number): Promise<void> {
-    if (!this.#writing) {
-      this.#writing = true;
+  /** A place within `waitMs`, or `onTimeout()`'s error. */
+  take(waitMs: number, onTimeout: () => Error): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
       return Promise.resolve();
     }
-    if (this.#writeLine.length >= this.options.writeQueueMax) {
-      return Promise.reject(
-        writeBusy(
-          `${this.options.writeQueueMax} writes are already waiting for their turn on this instance (WRITE_QUEUE_MAX)`,
-        ),
-      );
-    }
-    const waitMs = Math.max(0, Math.min(this.options.writeWaitMs, deadline - Date.now()));
     return new Promise((resolve, reject) => {
       const grant = () => {
         clearTimeout(timer);
         resolve();
       };
       const timer = setTimeout(() => {
-        const place = this.#writeLine.indexOf(grant);
-        if (place >= 0) this.#writeLine.splice(place, 1);
-        reject(writeBusy(`Other writes held the write turn for ${waitMs} ms (WRITE_WAIT_TIMEOUT_MS)`));
+        this.#waiters.splice(this.#waiters.indexOf(grant), 1);
+        reject(onTimeout());
       }, waitMs);
-      this.#writeLine.push(grant);
+      this.#waiters.push(grant);
     });
   }
 
-  /** The next writer in line gets the turn, which stays taken; with none, it is free. */
-  #passWriteTurn(): void {
-    const next = this.#writeLine.shift();
+  /** The place goes to the next in line, or becomes free. */
+  give(): void {
+    const next = this.#waiters.shift();
     if (next) next();
-    else this.#writing = false;
+    else this.#free++;
+  }
+}
+
+export class Admission {
+  readonly options: AdmissionOptions;
+  readonly #writeTurn = new Line(1);
+  readonly #connections: Line;
+  #inUse = 0;
+
+  constructor(options: Partial<AdmissionOptions> = {}) {
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+    this.options = { ...DEFAULT_ADMISSION, ...given };
+    this.#connections = new Line(this.options.connections);
+  }
+
+  load(): DatabaseLoad {
+    return { inUse: this.#inUse, waiting: this.#connections.waiting, writeQueue: this.#writeTurn.waiting };
+  }
+
+  /** Runs `work` once it has a connection, and a writing one only in its turn. */
+  async run<T>(
+    { writes, deadline }: { writes: boolean; deadline: number },
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const left = () => Math.max(0, deadline - Date.now());
+    if (writes) {
+      if (this.#writeTurn.full && this.#writeTurn.waiting >= this.options.writeQueueMax) {
+        throw this.#writeBusy(
+          `${this.options.writeQueueMax} writes are already waiting for their turn on this instance (WRITE_QUEUE_MAX)`,
+        );
+      }
+      const waitMs = Math.min(this.options.writeWaitMs, left());
+      await this.#writeTurn.take(waitMs, () =>
+        this.#writeBusy(`Other writes held the write turn for ${waitMs} ms (WRITE_WAIT_TIMEOUT_MS)`),
+      );
+    }
+    try {
+      const waitMs = Math.min(this.options.acquireTimeoutMs, left());
+      await this.#connections.take(waitMs, () =>
+        busy(
+          DATABASE_BUSY,
+          `Every database connection stayed busy for ${waitMs} ms (DATABASE_ACQUIRE_TIMEOUT_MS); the operation did not run. Retrying shortly is safe`,
+        ),
+      );
+      this.#inUse++;
+      try {
+        return await work();
+      } finally {
+        this.#inUse--;
+        this.#connections.give();
+      }
+    } finally {
+      if (writes) this.#writeTurn.give();
+    }
+  }
+
+  #writeBusy(reason: string): GraphQLError {
+    return busy(
+      WRITE_BUSY,
+      `${reason}; nothing was written. Retrying shortly is safe (upserts are idempotent)`,
+    );
   }
 }

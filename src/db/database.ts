@@ -40,8 +40,8 @@ export interface PostgresOptions {
   preparedStatements?: number;
   /** Longest a connection attempt may take, and a transaction wait for one while the database is silent (see connection-deadline.ts). */
   connectTimeoutMs?: number;
-  /** Bounds on writes waiting for their turn (see admission.ts). */
-  admission?: Partial<AdmissionOptions>;
+  /** Bounds on waiting for a connection and for the write turn (see admission.ts); the connections are the pool's. */
+  admission?: Partial<Omit<AdmissionOptions, 'connections'>>;
   logger?: Logger;
 }
 
@@ -53,7 +53,7 @@ export function openPostgres({
   admission: admissionOptions,
   logger,
 }: PostgresOptions): DatabaseConnection {
-  const admission = new Admission(admissionOptions);
+  const admission = new Admission({ ...admissionOptions, connections: poolMax });
   const client = postgres(url, {
     max: poolMax,
     ...connectionOptions(connectTimeoutMs),
@@ -84,8 +84,8 @@ export interface PgliteOptions {
   dataDir?: string;
   /** A `dumpDataDir()` tarball to start from, which skips initdb (tests). */
   loadDataDir?: Blob;
-  /** Bounds on writes waiting for their turn (see admission.ts). */
-  admission?: Partial<AdmissionOptions>;
+  /** Bounds on waiting for a connection and for the write turn (see admission.ts); the connections are the pool's. */
+  admission?: Partial<Omit<AdmissionOptions, 'connections'>>;
   logger?: Logger;
 }
 
@@ -95,7 +95,8 @@ export async function openPglite({
   admission: admissionOptions,
   logger,
 }: PgliteOptions): Promise<DatabaseConnection> {
-  const admission = new Admission(admissionOptions);
+  // One connection: PGlite runs one transaction at a time.
+  const admission = new Admission({ ...admissionOptions, connections: 1 });
   const lock = dataDir ? lockDataDir(dataDir) : undefined;
   try {
     // Loaded only when used: a server on PostgreSQL never needs PGlite's ~40 MB.
@@ -135,13 +136,18 @@ export interface OpenDatabaseOptions {
   databasePoolMax?: number;
   databasePreparedStatements?: number;
   databaseConnectTimeoutMs?: number;
+  databaseAcquireTimeoutMs?: number;
   writeQueueMax?: number;
   writeWaitTimeoutMs?: number;
   pgliteDataDir: string;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
-  const admission = { writeQueueMax: options.writeQueueMax, writeWaitMs: options.writeWaitTimeoutMs };
+  const admission = {
+    acquireTimeoutMs: options.databaseAcquireTimeoutMs,
+    writeQueueMax: options.writeQueueMax,
+    writeWaitMs: options.writeWaitTimeoutMs,
+  };
   if (options.databaseUrl) {
     return openPostgres({
       url: options.databaseUrl,

@@ -34,8 +34,6 @@ export interface RoleSession {
    * statement timeout is cut to what is left of the budget).
    */
   deadline?: number;
-  /** Called once the transaction has its connection, before its first statement. */
-  onBegin?: () => void;
 }
 
 /** Arbitrary, fixed: the transaction-scoped advisory lock writing operations take. */
@@ -96,7 +94,6 @@ export async function inRoleTransaction<T>(
   let setupFailure: { error: unknown } | undefined;
   try {
     await db.transaction(async (tx) => {
-      session.onBegin?.();
       const guard = guardAfterClose(tx, session.deadline);
       // What is left of the budget bounds each statement, however long the statement timeout.
       const statementTimeoutMs =

@@ -48,7 +48,7 @@ export function useOperationTransaction(
         const deadline = Date.now() + operationTimeoutMs;
         const { admission } = database;
         const attempt = () =>
-          admission.run({ writes: isMutation, deadline }, (onBegin) =>
+          admission.run({ writes: isMutation, deadline }, () =>
             inRoleTransaction(
               database.db,
               {
@@ -58,7 +58,6 @@ export function useOperationTransaction(
                 writes: isMutation,
                 lockTimeoutMs: admission.options.writeWaitMs,
                 deadline,
-                onBegin,
               },
               async (tx) => {
                 // Each attempt gets its own context: its own handle, and loaders
