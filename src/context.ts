@@ -41,13 +41,25 @@ function outsideAnOperation<T extends object>(name: string): T {
   });
 }
 
+/** The viewer of each request, authenticated once however many ask (the rate limit asks before parsing). */
+export type ViewerOf = (request: Request) => Promise<Viewer>;
+
+export function viewerOnce(authenticate: Authenticate): ViewerOf {
+  const viewers = new WeakMap<Request, Promise<Viewer>>();
+  return (request) => {
+    let viewer = viewers.get(request);
+    if (!viewer) viewers.set(request, (viewer = authenticate(request.headers.get('authorization'))));
+    return viewer;
+  };
+}
+
 export async function createRequestContext(
   request: Request,
-  authenticate: Authenticate,
+  viewerOf: ViewerOf,
   settings: RequestSettings,
 ): Promise<Context> {
   return {
-    viewer: await authenticate(request.headers.get('authorization')),
+    viewer: await viewerOf(request),
     settings,
     db: outsideAnOperation('db'),
     loaders: outsideAnOperation('loaders'),

@@ -10,7 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Authenticate } from './auth/authenticate.ts';
 import type { BrowserConfig, LimitsConfig, RateLimitConfig } from './config.ts';
 import { DEFAULT_HEALTH_TIMEOUT_MS } from './config.ts';
-import { createRequestContext, type Context, type RequestSettings } from './context.ts';
+import { createRequestContext, viewerOnce, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
 import { pingWithin } from './db/readiness.ts';
 import {
@@ -103,10 +103,11 @@ export function createApp({
   rateLimit = NO_RATE_LIMIT,
 }: AppOptions) {
   const observability = createObservability({ database, metrics, requestLog, graphqlPath: GRAPHQL_PATH });
+  const viewerOf = viewerOnce(authenticate);
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: ({ request }) => createRequestContext(request, authenticate, settings),
+    context: ({ request }) => createRequestContext(request, viewerOf, settings),
     // Inlined GraphiQL: the page loads nothing from a CDN, so it works offline.
     // Its bundle is loaded on the first visit: a server nobody browses keeps
     // its ~70 MB out of memory.
@@ -124,7 +125,7 @@ export function createApp({
       // Before all: every response, a refused one too, gets its request id and log line.
       observability.plugin,
       // First: a client over its limit is refused before anything else is done for it.
-      useRateLimit(rateLimit),
+      useRateLimit(rateLimit, viewerOf),
       // A GET, or a POST of a form or text/plain, must carry this header: a page
       // of another origin cannot add it without a CORS preflight.
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),

@@ -114,8 +114,8 @@ describe('client addresses', () => {
     const spoofed = request('198.51.100.1, 203.0.113.9, 10.0.0.2');
     expect(clientAddress(spoofed, fromAddress('10.0.0.1'), 1)).toBe('10.0.0.2');
     expect(clientAddress(spoofed, fromAddress('10.0.0.1'), 2)).toBe('203.0.113.9');
-    // Fewer entries than proxies: the leftmost, which a trusted proxy wrote.
-    expect(clientAddress(request('203.0.113.9'), fromAddress('10.0.0.1'), 2)).toBe('203.0.113.9');
+    // Fewer entries than proxies: the request skipped one, and the leftmost may be the client's own; the peer.
+    expect(clientAddress(request('203.0.113.9'), fromAddress('10.0.0.1'), 2)).toBe('10.0.0.1');
     // No usable entry: the peer.
     expect(clientAddress(request('garbage'), fromAddress('10.0.0.1'), 1)).toBe('10.0.0.1');
     expect(clientAddress(request(), fromAddress('10.0.0.1'), 1)).toBe('10.0.0.1');
@@ -356,6 +356,14 @@ forEachDriver((database) => {
       // Bob is another subject.
       const bob = { authorization: `Bearer ${await signToken({ sub: 'bob' })}` };
       expect((await post(app, '192.0.2.1', bob)).status).toBe(200);
+    });
+
+    it('counts a token that fails verification against its address, before parsing', async () => {
+      const app = createTestApp(database(), { rateLimit: LIMITS });
+      const forged = { authorization: 'Bearer not-a-token' };
+      for (let i = 0; i < 3; i++) expect((await post(app, '192.0.2.4', forged)).status).toBe(401);
+      await expectRateLimited(await post(app, '192.0.2.4', forged), /for each client address/);
+      await expectRateLimited(await post(app, '192.0.2.4'), /for each client address/);
     });
 
     it('counts a token without sub against its address', async () => {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Admission } from '../src/db/admission.ts';
-import type { DatabaseConnection } from '../src/db/database.ts';
+import { openPostgres, type DatabaseConnection } from '../src/db/database.ts';
 import { inRoleTransaction, WRITE_LOCK_KEY } from '../src/db/role-transaction.ts';
 import { trades } from '../src/db/schema.ts';
 import { producerHeaders } from './support/auth.ts';
@@ -85,7 +85,7 @@ describe('the write turn', () => {
     const started = Date.now();
     await expect(
       admission.run({ writes: true, deadline: Date.now() + 50 }, async () => 'ran'),
-    ).rejects.toMatchObject({ extensions: { code: 'WRITE_BUSY' } });
+    ).rejects.toMatchObject({ extensions: { code: 'OPERATION_TIMEOUT' } });
     expect(Date.now() - started).toBeLessThan(5_000);
     release();
     await holder;
@@ -125,7 +125,7 @@ forEachDriver((database, driver) => {
 
   /** The test database, with its own write turn. */
   function withAdmission(options: ConstructorParameters<typeof Admission>[0]): DatabaseConnection {
-    const admission = new Admission({ ...options, connections: database().admission.options.connections });
+    const admission = new Admission({ connections: database().admission.options.connections, ...options });
     return { ...database(), admission, load: () => admission.load() };
   }
 
@@ -187,6 +187,25 @@ forEachDriver((database, driver) => {
     expect((await graphql(app, READ)).errors).toBeUndefined();
   });
 
+  it('lets no one but a producer take the write turn: an anonymous mutation is refused without waiting', async () => {
+    // A second place in the pool line, so that the held turn is all that stands in the way, on PGlite too.
+    const connection = withAdmission({ connections: 2, writeQueueMax: 0, writeWaitMs: 5_000 });
+    const app = createTestApp(connection);
+    let release!: () => void;
+    const holder = connection.admission.run(
+      { writes: true, deadline: Date.now() + 60_000 },
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
+    const anonymous = await graphql(app, UPSERT, { trades: [tradeInput('anonymous')] });
+    expect(errorsOf(anonymous).map((error) => error.code)).toEqual(['FORBIDDEN']);
+    // A producer's, behind the held turn with no room in line, is refused at once.
+    const producers = await graphql(app, UPSERT, { trades: [tradeInput('producer')] }, producer);
+    expect(errorsOf(producers).map((error) => error.code)).toEqual(['WRITE_BUSY']);
+    release();
+    await holder;
+    expect(await database().db.$count(trades)).toBe(0);
+  });
+
   it("stops starting statements once the operation's budget is spent", async () => {
     const started = Date.now();
     const error = await inRoleTransaction(
@@ -201,6 +220,27 @@ forEachDriver((database, driver) => {
     ).catch((failure: unknown) => failure);
     expect(error).toMatchObject({ extensions: { code: 'OPERATION_TIMEOUT' } });
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it.runIf(driver === 'postgres')('stays ready while every pooled connection is busy', async () => {
+    const busy = openPostgres({ url: database().url!, poolMax: 2 });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const transactions = [1, 2].map(() =>
+        busy.db.transaction(async (tx) => {
+          await tx.select().from(trades);
+          await held;
+        }),
+      );
+      await sleep(100);
+      const response = await createTestApp(busy).fetch('http://folioql.test/healthz');
+      expect(response.status).toBe(200);
+      release();
+      await Promise.all(transactions);
+    } finally {
+      await busy.close();
+    }
   });
 
   describe.runIf(driver === 'postgres')('while another instance holds the write lock', () => {

@@ -19,10 +19,16 @@
  * postgres.js, whose queue has no time limit: at most as many operations as
  * the pool has connections are in a transaction at once, and the others
  * wait in line at most DATABASE_ACQUIRE_TIMEOUT_MS (and never past their
- * operation's deadline). Past it: DATABASE_BUSY (503).
+ * operation's deadline). Past it: DATABASE_BUSY (503). When an operation
+ * cannot connect at all (DATABASE_CONNECT_TIMEOUT_MS, which is shorter),
+ * everyone in line is answered DATABASE_UNAVAILABLE at once, rather than
+ * each trying in turn.
  */
 import { GraphQLError } from 'graphql';
 import { DATABASE_BUSY, WRITE_BUSY } from '../errors.ts';
+import { ConnectionWaitTimeoutError } from './connection-deadline.ts';
+import { operationTimedOut } from './role-transaction.ts';
+import { isConnectFailure } from './errors.ts';
 
 export interface AdmissionOptions {
   /** Operations in a transaction at once: the pool's size (1 for PGlite). */
@@ -37,7 +43,9 @@ export interface AdmissionOptions {
 
 export const DEFAULT_ADMISSION: AdmissionOptions = {
   connections: 10,
-  acquireTimeoutMs: 2_000,
+  // Longer than DATABASE_CONNECT_TIMEOUT_MS, so a database that cannot be
+  // reached is reported as such (see above), not as busy.
+  acquireTimeoutMs: 3_000,
   writeQueueMax: 32,
   writeWaitMs: 5_000,
 };
@@ -64,7 +72,7 @@ function busy(code: string, message: string): GraphQLError {
  */
 class Line {
   #free: number;
-  #waiters: (() => void)[] = [];
+  #waiters: { grant: () => void; refuse: (error: Error) => void }[] = [];
 
   constructor(size: number) {
     this.#free = size;
@@ -85,23 +93,34 @@ class Line {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      const grant = () => {
-        clearTimeout(timer);
-        resolve();
+      const waiter = {
+        grant: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        refuse: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
       const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(grant), 1);
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
         reject(onTimeout());
       }, waitMs);
-      this.#waiters.push(grant);
+      this.#waiters.push(waiter);
     });
   }
 
   /** The place goes to the next in line, or becomes free. */
   give(): void {
     const next = this.#waiters.shift();
-    if (next) next();
+    if (next) next.grant();
     else this.#free++;
+  }
+
+  /** Everyone waiting leaves the line with `error`. */
+  refuseAll(error: () => Error): void {
+    for (const waiter of this.#waiters.splice(0)) waiter.refuse(error());
   }
 }
 
@@ -127,28 +146,45 @@ export class Admission {
     work: () => Promise<T>,
   ): Promise<T> {
     const left = () => Math.max(0, deadline - Date.now());
+    /** The wait's own limit, or the operation's budget where that ends first. */
+    const bounded = (limitMs: number, onLimit: () => Error) =>
+      left() < limitMs
+        ? { waitMs: left(), onTimeout: operationTimedOut }
+        : { waitMs: limitMs, onTimeout: onLimit };
     if (writes) {
       if (this.#writeTurn.full && this.#writeTurn.waiting >= this.options.writeQueueMax) {
         throw this.#writeBusy(
           `${this.options.writeQueueMax} writes are already waiting for their turn on this instance (WRITE_QUEUE_MAX)`,
         );
       }
-      const waitMs = Math.min(this.options.writeWaitMs, left());
-      await this.#writeTurn.take(waitMs, () =>
-        this.#writeBusy(`Other writes held the write turn for ${waitMs} ms (WRITE_WAIT_TIMEOUT_MS)`),
-      );
-    }
-    try {
-      const waitMs = Math.min(this.options.acquireTimeoutMs, left());
-      await this.#connections.take(waitMs, () =>
-        busy(
-          DATABASE_BUSY,
-          `Every database connection stayed busy for ${waitMs} ms (DATABASE_ACQUIRE_TIMEOUT_MS); the operation did not run. Retrying shortly is safe`,
+      const { waitMs, onTimeout } = bounded(this.options.writeWaitMs, () =>
+        this.#writeBusy(
+          `Other writes held the write turn for ${this.options.writeWaitMs} ms (WRITE_WAIT_TIMEOUT_MS)`,
         ),
       );
+      await this.#writeTurn.take(waitMs, onTimeout);
+    }
+    try {
+      const { waitMs, onTimeout } = bounded(this.options.acquireTimeoutMs, () =>
+        busy(
+          DATABASE_BUSY,
+          `Every database connection stayed busy for ${this.options.acquireTimeoutMs} ms (DATABASE_ACQUIRE_TIMEOUT_MS); the operation did not run. Retrying shortly is safe`,
+        ),
+      );
+      await this.#connections.take(waitMs, onTimeout);
       this.#inUse++;
       try {
         return await work();
+      } catch (error) {
+        // No connection could be made: those waiting for one would wait for
+        // nothing, and writers for a turn they cannot use. They are answered
+        // now, as this operation was; those arriving later try again.
+        if (isConnectFailure(error)) {
+          const unavailable = () => new ConnectionWaitTimeoutError(0);
+          this.#connections.refuseAll(unavailable);
+          this.#writeTurn.refuseAll(unavailable);
+        }
+        throw error;
       } finally {
         this.#inUse--;
         this.#connections.give();

@@ -61,6 +61,16 @@ export function openPostgres({
     // Migrations' "already exists, skipping" notices are expected, not news.
     onnotice: () => {},
   });
+  // Readiness asks on a connection of its own: through the pool it would
+  // wait behind every busy connection, and a few slow reads would make a
+  // healthy instance look dead to its load balancer.
+  const probe = postgres(url, {
+    max: 1,
+    ...connectionOptions(connectTimeoutMs),
+    connection: { application_name: 'folioql readiness' },
+    // Closed after a minute unused; opened again by the next probe.
+    idle_timeout: 60,
+  });
   return {
     driver: 'postgres',
     db: drizzlePostgres({
@@ -69,12 +79,12 @@ export function openPostgres({
     }),
     async ping() {
       // Unprepared and without parameters: one round trip, nothing left on the connection.
-      await client.unsafe('select 1');
+      await probe.unsafe('select 1');
     },
     admission,
     load: () => admission.load(),
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
     },
   };
 }

@@ -23,15 +23,23 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 /** The PostgreSQL error behind a GraphQL or drizzle error, if there is one. */
 export function postgresErrorOf(error: unknown): PostgresErrorFields | undefined {
+  return findCause(error, isPostgresError);
+}
+
+/** Both drivers' errors carry a five-character SQLSTATE and a severity. */
+const isPostgresError = (candidate: { code?: unknown; severity?: unknown }) =>
+  typeof candidate.code === 'string' && SQLSTATE.test(candidate.code) && Boolean(candidate.severity);
+
+/** The first of `error` and its causes (GraphQL's originalError, then `cause`) that `matches`. */
+function findCause(
+  error: unknown,
+  matches: (candidate: { code?: unknown; severity?: unknown }) => boolean,
+): PostgresErrorFields | undefined {
   const seen = new Set<unknown>();
   let current = error;
   while (typeof current === 'object' && current !== null && !seen.has(current)) {
     seen.add(current);
-    const candidate = current as { code?: unknown; message?: unknown; severity?: unknown };
-    // Both drivers' errors carry a five-character SQLSTATE and a severity.
-    if (typeof candidate.code === 'string' && SQLSTATE.test(candidate.code) && candidate.severity) {
-      return current as PostgresErrorFields;
-    }
+    if (matches(current)) return current as PostgresErrorFields;
     current =
       (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
   }
@@ -155,28 +163,41 @@ const clientErrors: Record<string, (error: PostgresErrorFields) => ClientError> 
  * driver or the socket, or one of connection-deadline.ts's).
  */
 function mappedErrorOf(error: unknown): PostgresErrorFields | undefined {
-  const seen = new Set<unknown>();
-  let current = error;
-  while (typeof current === 'object' && current !== null && !seen.has(current)) {
-    seen.add(current);
-    const candidate = current as { code?: unknown; severity?: unknown };
-    if (typeof candidate.code === 'string') {
-      if (candidate.severity) {
-        if (SQLSTATE.test(candidate.code)) return current as PostgresErrorFields;
-      } else if (Object.hasOwn(clientErrors, candidate.code)) {
-        return current as PostgresErrorFields;
-      }
-    }
-    current =
-      (current as { originalError?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+  return findCause(error, (candidate) =>
+    candidate.severity
+      ? isPostgresError(candidate)
+      : typeof candidate.code === 'string' && Object.hasOwn(clientErrors, candidate.code),
+  );
 }
 
 /** The client-facing form of a database error, or undefined if it should stay masked. */
 export function clientErrorFor(error: unknown): ClientError | undefined {
   const mapped = mappedErrorOf(error);
   return mapped && clientErrors[mapped.code]?.(mapped);
+}
+
+/**
+ * Failures to open a connection or begin on one (as opposed to losing one
+ * mid-operation): while these happen, nothing waiting for a connection will
+ * get one sooner.
+ */
+const CONNECT_FAILURES = new Set([
+  'CONNECT_TIMEOUT',
+  'CONNECTION_WAIT_TIMEOUT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  // cannot_connect_now (starting up, shutting down), too_many_connections.
+  '57P03',
+  '53300',
+]);
+
+/** Whether `error` says no connection to the database could be made or begun. */
+export function isConnectFailure(error: unknown): boolean {
+  const code = mappedErrorOf(error)?.code;
+  return code !== undefined && CONNECT_FAILURES.has(code);
 }
 
 /** Whether `error` means the database could not be reached or went away (DATABASE_UNAVAILABLE). */

@@ -122,6 +122,8 @@ export async function inRoleTransaction<T>(
               ? {
                   lockTimeout: sql`set_config('lock_timeout', ${String(session.lockTimeoutMs ?? 0)}, true)`,
                   lock: sql`pg_advisory_xact_lock(${WRITE_LOCK_KEY})`,
+                  // Only the wait for the write lock is bounded so; the writes' own statements are not.
+                  lockTimeoutReset: sql`set_config('lock_timeout', '0', true)`,
                 }
               : {}),
             timeout: sql`set_config('statement_timeout', ${String(Math.round(statementTimeoutMs))}, true)`,

@@ -43,19 +43,23 @@ export function useOperationTransaction(
 
       setExecuteFn(async (executionArgs) => {
         const context = executionArgs.contextValue as Context;
-        const { role, claims } = context.viewer;
+        const { role, claims, isProducer } = context.viewer;
+        // Only a producer's mutation waits for the write turn and takes the
+        // write lock: anyone else's is refused inside (scopes, then GRANTs)
+        // and must not make producers wait behind it.
+        const writes = isMutation && isProducer;
         // One budget for the whole operation, its retries and waits included.
         const deadline = Date.now() + operationTimeoutMs;
         const { admission } = database;
         const attempt = () =>
-          admission.run({ writes: isMutation, deadline }, () =>
+          admission.run({ writes, deadline }, () =>
             inRoleTransaction(
               database.db,
               {
                 role,
                 claims,
                 statementTimeoutMs,
-                writes: isMutation,
+                writes,
                 lockTimeoutMs: admission.options.writeWaitMs,
                 deadline,
               },

@@ -19,7 +19,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config.ts';
-import type { Context } from '../context.ts';
+import type { Context, ViewerOf } from '../context.ts';
 
 const WINDOW_SECONDS = 60;
 
@@ -40,7 +40,8 @@ export function rateLimited(limit: number, key: string, retryAfterSeconds: numbe
 function limiter(perMinute: number, description: string) {
   if (perMinute === 0) return undefined;
   const store = new RateLimiterMemory({ points: perMinute, duration: WINDOW_SECONDS });
-  return async (key: string) => {
+  /** Counts one request for `key`, and refuses it past the limit. */
+  return async (key: string): Promise<void> => {
     try {
       await store.consume(key);
     } catch (refusal) {
@@ -52,29 +53,28 @@ function limiter(perMinute: number, description: string) {
   };
 }
 
-export function useRateLimit(config: RateLimitConfig): Plugin<Context> {
+export function useRateLimit(config: RateLimitConfig, viewerOf: ViewerOf): Plugin<Context> {
   const byAddress = limiter(config.anonymousPerMinute, 'each client address');
   const bySubject = limiter(config.tokenPerMinute, "each token's subject");
   if (!byAddress && !bySubject) return {};
-  /** The address of each request with a token, counted once its token is verified. */
-  const addressOfTokenRequest = new WeakMap<Request, string>();
 
   return {
+    // Before the document is parsed, so a refused request costs next to nothing.
     async onRequestParse({ request, serverContext }) {
-      const address = clientAddress(request, serverContext, config.trustProxyHops);
-      if (request.headers.has('authorization')) addressOfTokenRequest.set(request, address);
-      else await byAddress?.(`address:${address}`);
-    },
-    onContextBuilding() {
-      // After the context factory: the viewer (and the token's subject) is known.
-      return async ({ context }) => {
-        const address = addressOfTokenRequest.get(context.request);
-        if (address === undefined) return;
-        addressOfTokenRequest.delete(context.request);
-        const subject = context.viewer.subject;
-        if (typeof subject === 'string' && subject !== '') await bySubject?.(`subject:${subject}`);
-        else await byAddress?.(`address:${address}`);
-      };
+      const address = `address:${clientAddress(request, serverContext, config.trustProxyHops)}`;
+      if (!request.headers.has('authorization')) return byAddress?.(address);
+      // The token is checked now, not after parsing as it otherwise is (the
+      // context reuses the result): one that fails counts against its
+      // address, so a made-up token is no way around the limit.
+      let subject: unknown;
+      try {
+        subject = (await viewerOf(request)).subject;
+      } catch (error) {
+        await byAddress?.(address);
+        throw error;
+      }
+      if (typeof subject === 'string' && subject !== '') await bySubject?.(`subject:${subject}`);
+      else await byAddress?.(address);
     },
   };
 }
@@ -95,8 +95,11 @@ export function clientAddress(request: Request, serverContext: unknown, trustPro
       .split(',')
       .map((entry) => entry.trim())
       .filter((entry) => entry !== '');
-    // Fewer entries than proxies: the request skipped the outer ones; the leftmost is still a proxy's.
-    const entry = forwarded[Math.max(0, forwarded.length - trustProxyHops)];
+    // Fewer entries than proxies: the request did not come through them all,
+    // and the leftmost entry may be the client's own invention: the TCP peer
+    // is the one address known to be true.
+    const entry =
+      forwarded.length >= trustProxyHops ? forwarded[forwarded.length - trustProxyHops] : undefined;
     const key = entry === undefined ? undefined : addressKey(entry);
     if (key) return key;
   }
