@@ -150,16 +150,22 @@ interface RunFigures {
   peakRssMb: number;
 }
 
-async function load(server: ServerProcess, request: HttpRequest, seconds: number): Promise<RunFigures> {
-  const rss = watchRss(server.child.pid!);
-  const result = await autocannon({
-    url: server.origin + request.path,
+/** `request` sent over CONNECTIONS connections for `seconds`: as fast as answered, or `overallRate` a second. */
+function cannon(origin: string, request: HttpRequest, seconds: number, overallRate?: number) {
+  return autocannon({
+    url: origin + request.path,
     method: request.method,
     headers: request.headers,
     body: request.body,
     connections: CONNECTIONS,
     duration: seconds,
+    ...(overallRate ? { overallRate } : {}),
   });
+}
+
+async function load(server: ServerProcess, request: HttpRequest, seconds: number): Promise<RunFigures> {
+  const rss = watchRss(server.child.pid!);
+  const result = await cannon(server.origin, request, seconds);
   const peakRssMb = rss.stop();
   if (result.non2xx || result.errors) {
     throw new Error(
@@ -320,15 +326,7 @@ async function runReadsUnderWrites(folioql: ServerProcess, tokens: Tokens): Prom
   );
   const read = READ_WORKLOADS.find((workload) => workload.name === 'W1')!.folioql(tokens);
   const readFor = async (seconds: number) => {
-    const result = await autocannon({
-      url: folioql.origin + read.path,
-      method: read.method,
-      headers: read.headers,
-      body: read.body,
-      connections: CONNECTIONS,
-      overallRate: W6_READS_PER_SECOND,
-      duration: seconds,
-    });
+    const result = await cannon(folioql.origin, read, seconds, W6_READS_PER_SECOND);
     return { p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.non2xx + result.errors };
   };
   await readFor(plan.warmUpSeconds);

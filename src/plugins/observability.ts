@@ -174,9 +174,11 @@ export function createObservability({
       if (meters && (record.operation || (status >= 400 && path === graphqlPath))) {
         meters.requests.observe(
           {
+            // A name gets a label of its own only once an operation of that name
+            // succeeded: refused documents cannot take the places real ones need.
             operationName: operation
               ? operation.name
-                ? operationLabel(operation.name.value.slice(0, 128))
+                ? operationLabel(operation.name.value.slice(0, 128), outcome === 'success')
                 : '(anonymous)'
               : '(none)',
             operationType: operation?.operation ?? '(none)',
@@ -226,9 +228,10 @@ function pathOf(url: string): string {
 /** The name itself for the first `max` distinct names, "(other)" after. */
 function boundedLabel(max: number) {
   const known = new Set<string>();
-  return (name: string) => {
+  /** `name` if it has a label, or gets one now (only when `mayAdd`); "(other)" else. */
+  return (name: string, mayAdd: boolean) => {
     if (known.has(name)) return name;
-    if (known.size >= max) return '(other)';
+    if (!mayAdd || known.size >= max) return '(other)';
     known.add(name);
     return name;
   };

@@ -97,8 +97,9 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
   const sizes = new PerDocument<OperationSummary>();
   return {
     onValidate({ addValidationRule }) {
-      // A generic limit, the same for every role: graphql-armor's rule counts
-      // each fragment once, as selection-summary.ts does.
+      // A generic limit, the same for every role: graphql-armor's rule. It sums
+      // each fragment once and reuses the sum at every spread, as
+      // selection-summary.ts does, so it is linear too.
       addValidationRule(
         maxDirectivesRule({
           n: DIRECTIVES_MAX,

@@ -25,8 +25,6 @@ export interface SelectionSummary {
   depth: number;
   /** Fields at the top level of the selection that introspect (`__schema`, `__type`). */
   introspectionRoots: number;
-  /** Directives used, on fields, fragments and spreads. */
-  directives: number;
 }
 
 export interface OperationSummary extends SelectionSummary {
@@ -34,7 +32,7 @@ export interface OperationSummary extends SelectionSummary {
   visits: number;
 }
 
-const EMPTY: SelectionSummary = { fields: 0, aliases: 0, depth: 0, introspectionRoots: 0, directives: 0 };
+const EMPTY: SelectionSummary = { fields: 0, aliases: 0, depth: 0, introspectionRoots: 0 };
 
 export function summarizeOperation(
   document: DocumentNode,
@@ -67,13 +65,11 @@ export function summarizeOperation(
     const add = (part: SelectionSummary, depthOffset: number, introspectionRoots: number) => {
       total.fields += part.fields;
       total.aliases += part.aliases;
-      total.directives += part.directives;
       total.depth = Math.max(total.depth, part.depth + depthOffset);
       total.introspectionRoots += introspectionRoots;
     };
     for (const selection of set.selections) {
       visits++;
-      total.directives += selection.directives?.length ?? 0;
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         const inner = selection.selectionSet ? summarizeSet(selection.selectionSet) : EMPTY;
@@ -93,6 +89,5 @@ export function summarizeOperation(
     return total;
   };
 
-  const summary = summarizeSet(operation.selectionSet);
-  return { ...summary, directives: summary.directives + (operation.directives?.length ?? 0), visits };
+  return { ...summarizeSet(operation.selectionSet), visits };
 }
