@@ -3,10 +3,13 @@
 # Node 22 LTS: what the locked dependencies ask for (graphql-yoga's tree wants
 # >= 22.15), though the tests also pass on Node 20.
 
-# Production dependencies only, installed exactly from the lockfile.
+# Production dependencies only, installed exactly from the lockfile. The
+# postinstall script applies patches/ (patch-package, a production dependency
+# for this reason) to node_modules, so patches/ comes in first.
 FROM node:22-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim

@@ -29,11 +29,16 @@
  *
  * And when a transaction's connection goes under it (a shutdown, a killed
  * session, a network failure), its caller is told at once, and nothing more
- * is sent on that connection, not even postgres.js's own ROLLBACK: postgres.js
- * 3.4.9 crashes the process (an uncaught TypeError from `nextWrite`) or
- * leaves the pooled connection unable ever to send again when a statement is
- * written to a connection that closed (porsager/postgres#1154, #1208, fixes
- * unreleased). test/database-outage.test.ts cuts a connection mid-operation.
+ * is sent for the transaction, not even postgres.js's own ROLLBACK or
+ * COMMIT. postgres.js hands a transaction's later statements to the same
+ * pooled connection, which the pool connects again for the next query that
+ * needs it (under load, tens of milliseconds after the close): they would
+ * run there outside any transaction, as the login role, and its COMMIT or
+ * ROLLBACK would end whatever transaction that new session is in
+ * (porsager/postgres#1216, unfixed in 3.4.9). While the connection is still
+ * closed, postgres.js as patched (patches/postgres+3.4.9.patch) fails such a
+ * statement; unpatched, it crashed the process (porsager/postgres#1154,
+ * #1208). test/database-outage.test.ts cuts a connection mid-operation.
  *
  * Transactions are the only way requests reach the database (see
  * role-transaction.ts); startup (migrations, role checks) runs outside them
@@ -146,11 +151,10 @@ function beginWithin(
           throw error;
         }
         // On a connection that is gone, the COMMIT or ROLLBACK postgres.js sends
-        // when this settles would be written to a closed socket, which
-        // postgres.js 3.4.9 does not survive (an uncaught TypeError in
-        // nextWrite; porsager/postgres#1154, #1208), or leaves the connection
-        // unable to ever send again. So this never settles: the caller has
-        // its answer already, and nothing holds on to what is left.
+        // when this settles could reach the session the pool has opened on it
+        // since, for other work, and end that session's transaction (see
+        // above). So this never settles: the caller has its answer already,
+        // and nothing holds on to what is left.
         if (connection.lostWith !== undefined) return never();
         // postgres.js sends COMMIT once this returns.
         stage = 'committing';

@@ -1,0 +1,116 @@
+/**
+ * patches/postgres+3.4.9.patch, on postgres.js alone (no app): a connection
+ * that closes with a write still to go neither crashes the process nor is
+ * left unable to connect again, and nothing of a closed session reaches the
+ * next one. Unpatched, the first test ends in an uncaught `TypeError: Cannot
+ * read properties of null (reading 'write')` from `Immediate.nextWrite`
+ * (porsager/postgres#1154, #1208), which vitest reports as an unhandled
+ * error, and its late statement never settles; the second never connects
+ * again (CONNECT_TIMEOUT on every attempt); in the third, the first query
+ * after the reconnect fails with the killed session's 57P01.
+ *
+ * Runs on TEST_DATABASE_URL's server, ending only its own sessions.
+ */
+import { createConnection, type Socket } from 'node:net';
+import postgres from 'postgres';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+
+const serverUrl = inject('postgresTemplate')?.serverUrl;
+
+/** `promise`'s outcome, or 'never settled' after `ms`. */
+function settled(promise: Promise<unknown>, ms = 2_000): Promise<unknown> {
+  return Promise.race([
+    promise.then(
+      (value) => ({ value }),
+      (error: { code?: string }) => ({ rejected: error.code }),
+    ),
+    new Promise((resolve) => setTimeout(resolve, ms, 'never settled')),
+  ]);
+}
+
+describe.runIf(serverUrl)('postgres.js when a connection closes with a write still to go', () => {
+  const clients: postgres.Sql[] = [];
+  const client = (options: Record<string, unknown> = {}) => {
+    const sql = postgres(serverUrl!, { max: 1, onnotice: () => {}, ...options } as postgres.Options<{}>);
+    clients.push(sql);
+    return sql;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((sql) => sql.end({ timeout: 1 })));
+  });
+
+  it("fails a statement sent on a transaction's handle after its connection closed, and answers rightly after", async () => {
+    const sql = client();
+    const killer = client();
+    let connectionClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (connectionClosed = resolve));
+    let lateOutcome!: (outcome: unknown) => void;
+    const late = new Promise((resolve) => (lateOutcome = resolve));
+
+    const transaction = sql.begin(async (tx) => {
+      const [session] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      await killer`select pg_terminate_backend(${session!.pid})`;
+      await closed;
+      // postgres.js's own ROLLBACK or COMMIT takes this same path.
+      lateOutcome(await settled(tx`select 'late' as x`));
+    });
+    // postgres.js rejects the transaction as soon as its connection closes.
+    await expect(transaction).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    connectionClosed();
+    expect(await late).toEqual({ rejected: 'CONNECTION_CLOSED' });
+
+    // The same pooled connection, reconnected: each query gets its own answer.
+    for (const x of ['a', 'b', 'c']) {
+      expect(await settled(sql`select ${x}::text as x`)).toEqual({ value: [{ x }] });
+    }
+  });
+
+  it("answers the first query after a session was killed mid-query, not with that session's error", async () => {
+    const sql = client();
+    const killer = client();
+    const [session] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const sleeping = settled(sql`select pg_sleep(10)`, 5_000);
+    // The statement is running on the server before its session is ended.
+    const running = () =>
+      killer`select from pg_stat_activity where pid = ${session!.pid} and state = 'active'`;
+    while ((await running()).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await killer`select pg_terminate_backend(${session!.pid})`;
+    expect(await sleeping).toEqual({ rejected: 'CONNECTION_CLOSED' });
+    expect(await settled(sql`select 'after' as x`)).toEqual({ value: [{ x: 'after' }] });
+  });
+
+  it('connects again after a connection was cut while a small write waited to be sent', async () => {
+    const url = new URL(serverUrl!);
+    const sockets: Socket[] = [];
+    const sql = client({
+      connect_timeout: 1,
+      // postgres.js takes a connected socket from here: the test can cut it.
+      socket: () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = createConnection(Number(url.port || 5432), url.hostname);
+          socket.once('error', reject).once('connect', () => {
+            sockets.push(socket);
+            resolve(socket);
+          });
+        }),
+    });
+    expect(await sql`select 1 as one`).toEqual([{ one: 1 }]);
+
+    // postgres.js sends a write under 1 KiB from a setImmediate. Started from
+    // a setImmediate, that one runs on the loop's next turn, after this
+    // turn's close callbacks, where the socket destroyed here closes.
+    const cut = await new Promise<Promise<unknown>>((resolve) =>
+      setImmediate(async () => {
+        const query = settled(sql`select 'buffered' as x`);
+        // Every microtask has run: the query is written to postgres.js's buffer.
+        await new Promise((next) => process.nextTick(next));
+        sockets.at(-1)!.destroy();
+        resolve(query);
+      }),
+    );
+    expect(await cut).toEqual({ rejected: 'CONNECTION_CLOSED' });
+
+    expect(await settled(sql`select 2 as two`)).toEqual({ value: [{ two: 2 }] });
+    expect(sockets).toHaveLength(2);
+  });
+});
