@@ -19,7 +19,7 @@ import { DEFAULT_DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS } from '
 import { openPostgres, type DatabaseConnection } from '../src/db/database.ts';
 import { clientErrorFor } from '../src/db/errors.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { DATABASE_UNAVAILABLE } from '../src/errors.ts';
+import { ERROR_CODES } from '../src/errors.ts';
 import type { App } from '../src/yoga.ts';
 import { producerHeaders } from './support/auth.ts';
 import { tradeInput } from './support/fixtures.ts';
@@ -54,7 +54,10 @@ async function health(app: App): Promise<{ status: number; body: unknown }> {
 function expectUnavailable(result: GraphQLResult<unknown>) {
   expect(result.status).toBe(503);
   expect(errorsOf(result)).toEqual([
-    { code: DATABASE_UNAVAILABLE, message: expect.stringMatching(/nothing was written\. Retry later$/) },
+    {
+      code: ERROR_CODES.DATABASE_UNAVAILABLE,
+      message: expect.stringMatching(/nothing was written\. Retry later$/),
+    },
   ]);
   // Nothing of the driver's error leaks.
   expect(result.text).not.toMatch(/127\.0\.0\.1|ECONN|CONNECT_TIMEOUT|Unexpected error/);
@@ -248,7 +251,7 @@ describe('connection failures', () => {
     const database = openPostgres({ url: `postgres://postgres@127.0.0.1:${closedPort}/postgres` });
     const error = await failureOf(database).finally(() => closeNow(database));
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
-    expect(clientErrorFor(error)).toMatchObject({ code: DATABASE_UNAVAILABLE, status: 503 });
+    expect(clientErrorFor(error)).toMatchObject({ code: ERROR_CODES.DATABASE_UNAVAILABLE, status: 503 });
   });
 
   it('gives up on a server that never answers after the connect timeout', async () => {
@@ -257,7 +260,7 @@ describe('connection failures', () => {
     expect(error).toMatchObject({
       code: expect.stringMatching(/^(CONNECT_TIMEOUT|CONNECTION_WAIT_TIMEOUT)$/),
     });
-    expect(clientErrorFor(error)).toMatchObject({ code: DATABASE_UNAVAILABLE, status: 503 });
+    expect(clientErrorFor(error)).toMatchObject({ code: ERROR_CODES.DATABASE_UNAVAILABLE, status: 503 });
     expect(ms).toBeLessThan(300 + SLACK_MS);
   });
 

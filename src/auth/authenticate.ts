@@ -5,9 +5,10 @@
  * is refused with 401, never treated as anonymous, so a producer whose token
  * has expired learns so at once instead of being quietly read-only.
  */
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../config.ts';
+import { clientError, ERROR_CODES } from '../errors.ts';
 import { INSTANT_MAX_MILLIS } from '../input-values.ts';
 import type { VerificationKeys } from './keys.ts';
 
@@ -33,24 +34,18 @@ export function unauthenticated(
 ) {
   // Header-safe: printable ASCII without quotes or backslashes.
   const headerDescription = description.replace(/[^\x20-\x7e]|["\\]/g, "'");
-  return new GraphQLError(`Invalid bearer token: ${description}`, {
-    extensions: {
-      code: 'UNAUTHENTICATED',
-      http: {
-        status: 401,
-        headers: { 'WWW-Authenticate': `Bearer error="${error}", error_description="${headerDescription}"` },
-      },
-    },
+  return clientError(ERROR_CODES.UNAUTHENTICATED, `Invalid bearer token: ${description}`, {
+    status: 401,
+    headers: { 'WWW-Authenticate': `Bearer error="${error}", error_description="${headerDescription}"` },
   });
 }
 
 /** The key set itself could not be had: the token may be fine, so this is no 401. */
 function keysUnavailable(): GraphQLError {
-  return new GraphQLError(
+  return clientError(
+    ERROR_CODES.AUTHENTICATION_UNAVAILABLE,
     'The token could not be checked: the keys to check it with are unavailable. Try again shortly.',
-    {
-      extensions: { code: 'AUTHENTICATION_UNAVAILABLE', http: { status: 503 } },
-    },
+    { status: 503 },
   );
 }
 

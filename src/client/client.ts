@@ -9,30 +9,14 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import type { ErrorCode } from '../errors.ts';
 
-/** The `extensions.code` values folioql answers with (see the README's Errors table). */
-export type FolioqlErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'AUTHENTICATION_UNAVAILABLE'
-  | 'DATABASE_UNAVAILABLE'
-  | 'DATABASE_BUSY'
-  | 'WRITE_BUSY'
-  | 'OPERATION_TIMEOUT'
-  | 'REQUEST_ENTITY_TOO_LARGE'
-  | 'FORBIDDEN'
-  | 'CONFLICT'
-  | 'OPERATION_LIMIT'
-  | 'RATE_LIMITED'
-  | 'OPERATION_ABORTED'
-  | 'TRANSACTION_CONFLICT'
-  | 'STATEMENT_TIMEOUT'
-  | 'INVALID_STORED_VALUE'
-  | 'PERSISTED_QUERY_NOT_FOUND'
-  | 'PERSISTED_QUERY_ONLY'
-  | 'GRAPHQL_VALIDATION_FAILED'
-  | 'GRAPHQL_PARSE_FAILED'
-  | 'INTERNAL_SERVER_ERROR';
+/**
+ * The `extensions.code` values folioql answers with (see the README's Errors
+ * table): the server's own list, imported as a type only, so the client does
+ * not load server code at run time.
+ */
+export type FolioqlErrorCode = ErrorCode;
 
 export interface FolioqlGraphQLError {
   message: string;

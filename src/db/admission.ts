@@ -24,8 +24,8 @@
  * everyone in line is answered DATABASE_UNAVAILABLE at once, rather than
  * each trying in turn.
  */
-import { GraphQLError } from 'graphql';
-import { DATABASE_BUSY, WRITE_BUSY } from '../errors.ts';
+import type { GraphQLError } from 'graphql';
+import { clientError, ERROR_CODES, type ErrorCode } from '../errors.ts';
 import { ConnectionWaitTimeoutError } from './connection-deadline.ts';
 import { operationTimedOut } from './role-transaction.ts';
 import { isConnectFailure } from './errors.ts';
@@ -60,10 +60,8 @@ export interface DatabaseLoad {
 }
 
 /** An error for a client that may send the same request again in a second. */
-function busy(code: string, message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code, http: { status: 503, headers: { 'retry-after': '1' } } },
-  });
+function busy(code: ErrorCode, message: string): GraphQLError {
+  return clientError(code, message, { status: 503, retryAfterSeconds: 1 });
 }
 
 /**
@@ -167,7 +165,7 @@ export class Admission {
     try {
       const { waitMs, onTimeout } = bounded(this.options.acquireTimeoutMs, () =>
         busy(
-          DATABASE_BUSY,
+          ERROR_CODES.DATABASE_BUSY,
           `Every database connection stayed busy for ${this.options.acquireTimeoutMs} ms (DATABASE_ACQUIRE_TIMEOUT_MS); the operation did not run. Retrying shortly is safe`,
         ),
       );
@@ -196,7 +194,7 @@ export class Admission {
 
   #writeBusy(reason: string): GraphQLError {
     return busy(
-      WRITE_BUSY,
+      ERROR_CODES.WRITE_BUSY,
       `${reason}; nothing was written. Retrying shortly is safe (upserts are idempotent)`,
     );
   }

@@ -4,7 +4,7 @@
  * DATABASE_UNAVAILABLE. Everything else stays an unexpected error (masked,
  * logged).
  */
-import { DATABASE_UNAVAILABLE, WRITE_BUSY } from '../errors.ts';
+import { ERROR_CODES, type ErrorCode } from '../errors.ts';
 
 interface PostgresErrorFields {
   code: string;
@@ -14,7 +14,7 @@ interface PostgresErrorFields {
 
 /** What a client is told instead of a database error; `status` is the HTTP status when not 200. */
 export interface ClientError {
-  code: string;
+  code: ErrorCode;
   message: string;
   status?: number;
 }
@@ -46,8 +46,8 @@ function findCause(
   return undefined;
 }
 
-const transactionConflict = {
-  code: 'TRANSACTION_CONFLICT',
+const transactionConflict: ClientError = {
+  code: ERROR_CODES.TRANSACTION_CONFLICT,
   message:
     'The operation collided with a concurrent one and was rolled back, several times; nothing was written. Retrying it is safe',
 };
@@ -56,7 +56,7 @@ const withDetail = ({ message, detail }: PostgresErrorFields) =>
   detail ? `${message} (${detail})` : message;
 
 const databaseUnavailable: ClientError = {
-  code: DATABASE_UNAVAILABLE,
+  code: ERROR_CODES.DATABASE_UNAVAILABLE,
   status: 503,
   message:
     'The database cannot be reached right now, so the operation did not run and nothing was written. Retry later',
@@ -64,7 +64,7 @@ const databaseUnavailable: ClientError = {
 
 /** The connection failed during COMMIT: whether it was applied cannot be known. */
 const commitOutcomeUnknown: ClientError = {
-  code: DATABASE_UNAVAILABLE,
+  code: ERROR_CODES.DATABASE_UNAVAILABLE,
   status: 503,
   message:
     'The connection to the database failed while the operation was being committed: its writes, if it made any, may or may not have been kept. Check before repeating it (repeating an upsert is safe)',
@@ -78,18 +78,18 @@ const commitOutcomeUnknown: ClientError = {
 const clientErrors: Record<string, (error: PostgresErrorFields) => ClientError> = {
   // insufficient_privilege: the GRANTs of the caller's role refused it.
   '42501': (error) => ({
-    code: 'FORBIDDEN',
+    code: ERROR_CODES.FORBIDDEN,
     message: `The database refused this for the request's role: ${error.message}`,
   }),
-  '23505': (error) => ({ code: 'CONFLICT', message: withDetail(error) }),
-  '22003': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
-  '22P02': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
-  '22001': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
-  '23502': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
-  '23514': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
+  '23505': (error) => ({ code: ERROR_CODES.CONFLICT, message: withDetail(error) }),
+  '22003': (error) => ({ code: ERROR_CODES.BAD_USER_INPUT, message: withDetail(error) }),
+  '22P02': (error) => ({ code: ERROR_CODES.BAD_USER_INPUT, message: withDetail(error) }),
+  '22001': (error) => ({ code: ERROR_CODES.BAD_USER_INPUT, message: withDetail(error) }),
+  '23502': (error) => ({ code: ERROR_CODES.BAD_USER_INPUT, message: withDetail(error) }),
+  '23514': (error) => ({ code: ERROR_CODES.BAD_USER_INPUT, message: withDetail(error) }),
   // A NUL or otherwise unstorable character in text.
-  '22021': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
-  '22P05': (error) => ({ code: 'BAD_USER_INPUT', message: withDetail(error) }),
+  '22021': (error) => ({ code: ERROR_CODES.BAD_USER_INPUT, message: withDetail(error) }),
+  '22P05': (error) => ({ code: ERROR_CODES.BAD_USER_INPUT, message: withDetail(error) }),
   // Deadlock, serialization failure: nothing was written
   // (the server already retried); the client may retry too.
   '40P01': () => transactionConflict,
@@ -97,20 +97,20 @@ const clientErrors: Record<string, (error: PostgresErrorFields) => ClientError> 
   // lock_not_available: the write lock's lock_timeout (WRITE_WAIT_TIMEOUT_MS)
   // ran out while another instance's writes held it (db/admission.ts).
   '55P03': () => ({
-    code: WRITE_BUSY,
+    code: ERROR_CODES.WRITE_BUSY,
     status: 503,
     message:
       'Other writes held the write lock longer than WRITE_WAIT_TIMEOUT_MS; nothing was written. Retrying shortly is safe (upserts are idempotent)',
   }),
   // query_canceled: statement_timeout (or an administrator) stopped it.
   '57014': () => ({
-    code: 'STATEMENT_TIMEOUT',
+    code: ERROR_CODES.STATEMENT_TIMEOUT,
     message:
       'The database stopped a statement that ran longer than the statement timeout; nothing was written',
   }),
   // in_failed_sql_transaction: an earlier statement of the same operation failed.
   '25P02': () => ({
-    code: 'OPERATION_ABORTED',
+    code: ERROR_CODES.OPERATION_ABORTED,
     message:
       'Not run: an earlier statement of this operation failed, and an operation runs in one transaction',
   }),
@@ -202,5 +202,5 @@ export function isConnectFailure(error: unknown): boolean {
 
 /** Whether `error` means the database could not be reached or went away (DATABASE_UNAVAILABLE). */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return clientErrorFor(error)?.code === DATABASE_UNAVAILABLE;
+  return clientErrorFor(error)?.code === ERROR_CODES.DATABASE_UNAVAILABLE;
 }

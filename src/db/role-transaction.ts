@@ -10,8 +10,8 @@
  * which keeps the server safe behind PgBouncer in transaction mode.
  */
 import { sql } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
-import { OPERATION_TIMEOUT } from '../errors.ts';
+import type { GraphQLError } from 'graphql';
+import { clientError, ERROR_CODES } from '../errors.ts';
 import type { Logger } from 'drizzle-orm/logger';
 import type { Database } from './database.ts';
 
@@ -41,9 +41,9 @@ export const WRITE_LOCK_KEY = 7_215_304_120;
 
 /** The operation's time budget ran out before this statement was sent; it was not. */
 export function operationTimedOut(): GraphQLError {
-  return new GraphQLError(
+  return clientError(
+    ERROR_CODES.OPERATION_TIMEOUT,
     'The operation ran out of its time budget (OPERATION_TIMEOUT_MS); statements not started by then were not run, and a mutation kept none of its writes',
-    { extensions: { code: OPERATION_TIMEOUT } },
   );
 }
 

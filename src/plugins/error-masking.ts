@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { createGraphQLError, maskError, type YogaLogger } from 'graphql-yoga';
 import { clientErrorFor, postgresErrorOf } from '../db/errors.ts';
+import { clientErrorExtensions } from '../errors.ts';
 
 /** The id each unexpected error was answered with, and the id of its request. */
 const errorIds = new WeakMap<object, { errorId: string; requestId?: string }>();
@@ -39,10 +40,7 @@ export function maskUnexpectedError(
       // (and leaves `http` out of the response body): 503 for a database
       // that cannot be reached, whether a resolver or the transaction's
       // begin (thrown from the execute function) met it.
-      extensions: {
-        code: clientError.code,
-        ...(clientError.status ? { http: { status: clientError.status } } : {}),
-      },
+      extensions: clientErrorExtensions(clientError.code, { status: clientError.status }),
     });
   }
   const errorId = randomUUID();

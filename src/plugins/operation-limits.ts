@@ -16,6 +16,7 @@ import { getOperationAST, GraphQLError, Lexer, Source, TokenKind, validate } fro
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig, OperationLimits } from '../config.ts';
 import type { Context } from '../context.ts';
+import { clientError, ERROR_CODES } from '../errors.ts';
 import { variablesChecked } from './compiled-execution.ts';
 import { PerDocument } from './per-document.ts';
 import { isIntrospectionField, selectsOnly } from './root-fields.ts';
@@ -46,8 +47,9 @@ type LimitName =
   'depth' | 'cost' | 'aliases' | 'breadth' | 'introspection' | 'variables' | 'tokens' | 'directives';
 
 function limitError(limit: LimitName, message: string, max: number, actual?: number) {
-  return new GraphQLError(message, {
-    extensions: { code: 'OPERATION_LIMIT', limit, max, actual, http: { status: 400 } },
+  return clientError(ERROR_CODES.OPERATION_LIMIT, message, {
+    status: 400,
+    extensions: { limit, max, actual },
   });
 }
 

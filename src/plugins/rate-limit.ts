@@ -15,24 +15,20 @@
  * so a client cannot mint new keys by walking its own addresses.
  */
 import { isIP } from 'node:net';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config.ts';
 import type { Context, ViewerOf } from '../context.ts';
+import { clientError, ERROR_CODES } from '../errors.ts';
 
 const WINDOW_SECONDS = 60;
 
 export function rateLimited(limit: number, key: string, retryAfterSeconds: number): GraphQLError {
-  return new GraphQLError(
+  return clientError(
+    ERROR_CODES.RATE_LIMITED,
     `Too many requests: the limit is ${limit} a minute for ${key}. Try again in ${retryAfterSeconds} s.`,
-    {
-      extensions: {
-        code: 'RATE_LIMITED',
-        retryAfter: retryAfterSeconds,
-        http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } },
-      },
-    },
+    { status: 429, retryAfterSeconds, extensions: { retryAfter: retryAfterSeconds } },
   );
 }
 

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { ConfigError } from '../config.ts';
+import { clientErrorExtensions, ERROR_CODES } from '../errors.ts';
 
 /** hash → document text; keys may carry the "sha256:" prefix codegen writes. */
 export type TrustedDocuments = Record<string, string>;
@@ -39,16 +40,16 @@ export function useTrustedDocuments(documents: TrustedDocuments) {
       persistedQueryOnly: {
         message:
           'This server runs only its trusted documents (PERSISTED_OPERATIONS): send extensions.persistedQuery.sha256Hash of one of them instead of a query',
-        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+        extensions: clientErrorExtensions(ERROR_CODES.PERSISTED_QUERY_ONLY, { status: 400 }),
       },
       notFound: {
         message:
           'No trusted document has this hash: regenerate the client, or add the document to the manifest',
-        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 400 } },
+        extensions: clientErrorExtensions(ERROR_CODES.PERSISTED_QUERY_NOT_FOUND, { status: 400 }),
       },
       keyNotFound: {
         message: 'Send extensions.persistedQuery with version 1 and the sha256Hash of a trusted document',
-        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+        extensions: clientErrorExtensions(ERROR_CODES.PERSISTED_QUERY_ONLY, { status: 400 }),
       },
     },
   });

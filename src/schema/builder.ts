@@ -6,8 +6,8 @@ import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError } from 'graphql';
 import type { Context } from '../context.ts';
+import { clientError, ERROR_CODES } from '../errors.ts';
 
 export interface SchemaTypes {
   Context: Context;
@@ -43,10 +43,10 @@ export const builder = new SchemaBuilder<SchemaTypes>({
   scopeAuth: {
     authScopes: (context) => ({ producer: context.viewer.isProducer }),
     unauthorizedError: (_parent, context, info) =>
-      new GraphQLError(
+      clientError(
+        ERROR_CODES.FORBIDDEN,
         `${info.parentType.name}.${info.fieldName} needs the ${context.settings.producerRoles.join(' or ')} role; ` +
           `this request has the ${context.viewer.role} role. Send "Authorization: Bearer <token>" with a token for that role.`,
-        { extensions: { code: 'FORBIDDEN' } },
       ),
   },
   // Fields are non-null unless they say otherwise, as the SQL columns are.

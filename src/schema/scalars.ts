@@ -2,7 +2,8 @@
  * The three scalars of the contract. Values are checked here, on the way in,
  * so a bad value is refused before any SQL runs, with a message that says
  * what was wrong. graphql-js adds which variable, argument or input field
- * held the value (see validation.ts for literals in the query text).
+ * held the value (see plugins/value-error-locations.ts for literals in the query
+ * text).
  */
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { abbreviate, checkEpochMillis, parseDecimal, parseEpochMillisText } from '../input-values.ts';
