@@ -1,135 +1,16 @@
 /**
- * Runtime configuration, read once from the environment. Every setting is
- * documented in the README's configuration table; keep the two in step.
+ * Runtime configuration, read once from the environment.
+ *
+ * `SETTINGS` declares every environment variable once: how it is read and
+ * checked, its default, and its row in the README's configuration table.
+ * `loadConfig` reads them all, checks the ones that depend on each other, and
+ * arranges them into `Config`, whose type follows from the two. The README
+ * table is written from `SETTINGS` by `npm run config:readme`, and a test
+ * fails while they differ.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ADMISSION } from './db/admission.ts';
-
-export interface Config {
-  /** TCP port of the HTTP server. */
-  port: number;
-  /** Interface to listen on; 127.0.0.1 keeps a development server private. */
-  host: string;
-  /** PostgreSQL connection string; unset means the embedded PGlite database. */
-  databaseUrl: string | undefined;
-  /** Most connections postgres.js opens to PostgreSQL. */
-  databasePoolMax: number;
-  /** How many distinct statements are prepared on each connection; 0 turns preparing off. */
-  databasePreparedStatements: number;
-  /**
-   * Longest a connection attempt to PostgreSQL may take, and longest an
-   * operation waits for a connection while the database answers nothing,
-   * before it is answered 503 DATABASE_UNAVAILABLE (see db/connection-deadline.ts).
-   */
-  databaseConnectTimeoutMs: number;
-  /** Where the embedded PGlite database keeps its files. */
-  pgliteDataDir: string;
-  /** Apply pending migrations before serving. */
-  migrateOnStart: boolean;
-  /** Fill an empty database with the deterministic demo portfolio. */
-  seedDemoData: boolean;
-  /** Least severe server log messages printed. */
-  logLevel: LogLevel;
-  /** Port of the Prometheus metrics server (GET /metrics); unset, no metrics at all. */
-  metricsPort: number | undefined;
-  /** Interface the metrics server listens on; 127.0.0.1 keeps it off the network. */
-  metricsHost: string;
-  /** Most trades or history points one mutation may write or delete. */
-  maxBatchSize: number;
-  /** Longest one SQL statement may run before PostgreSQL cancels it (not enforced by PGlite). */
-  statementTimeoutMs: number;
-  /** Longest one operation may take in all (waits, retries and statements); later statements are not started. */
-  operationTimeoutMs: number;
-  /** Longest an operation waits for one of the pool's connections. */
-  databaseAcquireTimeoutMs: number;
-  /** Most writing operations waiting for this instance's write turn. */
-  writeQueueMax: number;
-  /** Longest a writing operation waits for the write turn, and for the write lock in PostgreSQL. */
-  writeWaitTimeoutMs: number;
-  /** Longest /healthz waits for the database's answer before it reports 503. */
-  healthTimeoutMs: number;
-  auth: AuthConfig;
-  limits: LimitsConfig;
-  /** With a manifest path, the server runs only the trusted documents it lists. */
-  persistedOperations: string | undefined;
-  browser: BrowserConfig;
-  rateLimit: RateLimitConfig;
-}
-
-/** What web pages may do with the API: read it from other origins, explore it. */
-export interface BrowserConfig {
-  /**
-   * Origins whose pages may read responses, with credentials; '*' lets any
-   * page read them, without credentials; empty, none (no CORS headers).
-   */
-  corsOrigins: '*' | readonly string[];
-  /** Serve GraphiQL to a browser that opens the endpoint. */
-  graphiql: boolean;
-  /** Answer `__schema` and `__type` (schema introspection); `__typename` always works. */
-  introspection: boolean;
-}
-
-/** Requests a minute per client, counted by each server instance on its own; 0 is no limit. */
-export interface RateLimitConfig {
-  /** For requests without a token (and tokens without `sub`), per client address. */
-  anonymousPerMinute: number;
-  /** For requests with a verified token, per token subject (`sub`). */
-  tokenPerMinute: number;
-  /** Proxies in front of the server: the client address is this many entries from the right of X-Forwarded-For. */
-  trustProxyHops: number;
-}
-
-/** How much one operation may ask for, checked before anything runs. */
-export interface OperationLimits {
-  /** Deepest nesting of fields. */
-  depth: number;
-  /** Estimated cost: each field 1, times the page size of the lists around it. */
-  cost: number;
-  /** Most aliased fields. */
-  aliases: number;
-  /** Most fields selected in all. */
-  breadth: number;
-}
-
-export interface LimitsConfig {
-  /** For anonymous callers and any role that is not a producer role. */
-  reader: OperationLimits;
-  /** For producer roles. */
-  producer: OperationLimits;
-  /** Most tokens a document may have; parsing stops past it. */
-  tokens: number;
-  /** Most bytes of one request body; yoga stops reading past it (413). */
-  requestBytes: number;
-}
-
-/** How bearer tokens are verified and which PostgreSQL roles they may name. */
-export interface AuthConfig {
-  /** HMAC secret for HS256/HS384/HS512 tokens; at least 32 bytes. */
-  jwtSecret: string | undefined;
-  /** A JSON Web Key Set URL for RS256/ES256/EdDSA tokens, fetched and cached. */
-  jwksUrl: URL | undefined;
-  /** A JSON Web Key Set file, read again when a token names an unknown key. */
-  jwksFile: string | undefined;
-  /** Required `aud` claim, when set. */
-  audience: string | undefined;
-  /** Required `iss` claim, when set. */
-  issuer: string | undefined;
-  /** Path of the role claim in the token payload, e.g. ['app_metadata', 'role']. */
-  roleClaimPath: string[];
-  /** Leeway for exp, nbf and iat, in seconds. */
-  clockToleranceSeconds: number;
-  /** The role of requests without a token (or with a token that names none). */
-  anonymousRole: string;
-  /** Roles that may use the producer API (writes and producer-only reads). */
-  producerRoles: string[];
-  /** Every role a token may name; anything else is refused. */
-  allowedRoles: string[];
-  /** Where the server keeps the secret it makes for itself in development. */
-  devSecretFile: string;
-  /** In production a missing key is fatal rather than made up. */
-  production: boolean;
-}
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -198,64 +79,6 @@ function readUrl(env: Env, name: string): URL | undefined {
   throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
 }
 
-function loadAuthConfig(env: Env, dataDir: string): AuthConfig {
-  const jwtSecret = env.JWT_SECRET || undefined;
-  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
-    throw new ConfigError(
-      `JWT_SECRET must be at least 32 bytes, got ${Buffer.byteLength(jwtSecret)}; make one with: openssl rand -base64 32`,
-    );
-  }
-  const jwksUrl = readUrl(env, 'JWKS_URL');
-  const jwksFile = env.JWKS_FILE?.trim() ? path.resolve(env.JWKS_FILE.trim()) : undefined;
-  const production = env.NODE_ENV === 'production';
-  if (
-    production &&
-    jwksUrl?.protocol === 'http:' &&
-    !['localhost', '127.0.0.1', '[::1]'].includes(jwksUrl.hostname)
-  ) {
-    throw new ConfigError(
-      'JWKS_URL must use https in production: keys fetched over plain http can be replaced on the way',
-    );
-  }
-  if (production && !jwtSecret && !jwksUrl && !jwksFile) {
-    throw new ConfigError(
-      'NODE_ENV is production but no key is configured: set JWT_SECRET (at least 32 bytes), JWKS_URL or JWKS_FILE',
-    );
-  }
-
-  const anonymousRole = readRoles(env, 'ANONYMOUS_ROLE', ['api_anon'])[0]!;
-  const producerRoles = readRoles(env, 'PRODUCER_ROLES', ['api_data_producer']);
-  const allowedRoles = readRoles(env, 'ALLOWED_ROLES', [anonymousRole, ...producerRoles]);
-  for (const role of [anonymousRole, ...producerRoles]) {
-    if (!allowedRoles.includes(role)) {
-      throw new ConfigError(`ALLOWED_ROLES must include "${role}" (the anonymous and producer roles)`);
-    }
-  }
-
-  const roleClaim = env.JWT_ROLE_CLAIM?.trim() || 'role';
-  const roleClaimPath = roleClaim.split('.');
-  if (roleClaimPath.some((segment) => segment === '')) {
-    throw new ConfigError(
-      `JWT_ROLE_CLAIM must be a claim name or a dotted path such as app_metadata.role, got "${roleClaim}"`,
-    );
-  }
-
-  return {
-    jwtSecret,
-    jwksUrl,
-    jwksFile,
-    audience: env.JWT_AUDIENCE?.trim() || undefined,
-    issuer: env.JWT_ISSUER?.trim() || undefined,
-    roleClaimPath,
-    clockToleranceSeconds: readInteger(env, 'JWT_CLOCK_TOLERANCE', 30, 0, 600),
-    anonymousRole,
-    producerRoles,
-    allowedRoles,
-    devSecretFile: path.join(dataDir, 'jwt-secret'),
-    production,
-  };
-}
-
 /** Most rows one mutation may write unless MAX_BATCH_SIZE says otherwise. */
 export const DEFAULT_MAX_BATCH_SIZE = 10_000;
 
@@ -273,10 +96,14 @@ export const DEFAULT_TRUSTED_DOCUMENTS = fileURLToPath(
   new URL('./client/generated/persisted-documents.json', import.meta.url),
 );
 
-function readPersistedOperations(env: Env): string | undefined {
-  const raw = env.PERSISTED_OPERATIONS?.trim();
+function readPersistedOperations(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
   if (!raw || raw === 'off') return undefined;
   return raw === 'only' ? DEFAULT_TRUSTED_DOCUMENTS : path.resolve(raw);
+}
+
+function isProduction(env: Env): boolean {
+  return env.NODE_ENV === 'production';
 }
 
 /**
@@ -284,18 +111,18 @@ function readPersistedOperations(env: Env): string | undefined {
  * `*` for any origin without credentials, or `none`. Unset: none in
  * production, any origin without credentials in development.
  */
-function readCorsOrigins(env: Env, production: boolean): '*' | string[] {
-  const raw = env.CORS_ORIGINS?.trim();
-  if (!raw) return production ? [] : '*';
+function readCorsOrigins(env: Env, name: string): '*' | readonly string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return isProduction(env) ? [] : '*';
   if (raw.toLowerCase() === 'none') return [];
   const entries = raw.split(',').map((entry) => entry.trim());
   if (entries.includes('*')) {
     if (entries.length === 1) return '*';
-    throw new ConfigError(`CORS_ORIGINS must be either "*" alone or a list of origins, got "${raw}"`);
+    throw new ConfigError(`${name} must be either "*" alone or a list of origins, got "${raw}"`);
   }
   const origins = entries.map((entry) => {
     if (entry.includes('*')) {
-      throw new ConfigError(`CORS_ORIGINS takes exact origins, not patterns: list each one, got "${entry}"`);
+      throw new ConfigError(`${name} takes exact origins, not patterns: list each one, got "${entry}"`);
     }
     let origin: string | undefined;
     try {
@@ -308,101 +135,526 @@ function readCorsOrigins(env: Env, production: boolean): '*' | string[] {
     // Browsers send the origin exactly so: scheme and host in lower case, no default port, no path.
     const hint = origin ? `; did you mean "${origin}"?` : '';
     throw new ConfigError(
-      `CORS_ORIGINS must list origins such as https://app.example.com (scheme, host and port only, no path or trailing slash), got "${entry}"${hint}`,
+      `${name} must list origins such as https://app.example.com (scheme, host and port only, no path or trailing slash), got "${entry}"${hint}`,
     );
   });
   return [...new Set(origins)];
 }
 
-/** METRICS_PORT: unset for no metrics server; never the API's own port. */
-function readMetricsPort(env: Env): number | undefined {
-  if (!env.METRICS_PORT?.trim()) return undefined;
-  const port = readInteger(env, 'METRICS_PORT', 0, 0, 65535);
-  if (port !== 0 && port === readInteger(env, 'PORT', 4000, 0, 65535)) {
-    throw new ConfigError(`METRICS_PORT must differ from PORT (${port}): metrics stay off the public port`);
-  }
-  return port;
-}
+/**
+ * One environment variable: how it is read (and refused), and its row in the
+ * README's configuration table. `default` is the README's Default cell; the
+ * readers below fill it in from a plain default value.
+ */
+type Setting = {
+  read(env: Env, name: string): unknown;
+  default: string;
+} & (
+  | {
+      /** The README's Meaning cell. */
+      meaning: string;
+    }
+  | {
+      /** Shares the README row of this (earlier) variable, whose Default cell lists each member's default. */
+      row: string;
+    }
+);
 
-function readLimits(env: Env, prefix: string, fallback: OperationLimits): OperationLimits {
+const code = (value: string | number | boolean) => `\`${value}\``;
+
+function integer(fallback: number, min: number, max: number) {
   return {
-    depth: readInteger(env, `${prefix}DEPTH`, fallback.depth, 1, 100),
-    cost: readInteger(env, `${prefix}COST`, fallback.cost, 1, 100_000_000),
-    aliases: readInteger(env, `${prefix}ALIASES`, fallback.aliases, 0, 10_000),
-    breadth: readInteger(env, `${prefix}BREADTH`, fallback.breadth, 1, 100_000),
+    read: (env: Env, name: string) => readInteger(env, name, fallback, min, max),
+    default: code(fallback),
   };
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
-  const pgliteDataDir = path.resolve(env.PGLITE_DATA_DIR?.trim() || '.data/pglite');
+/** Unset (or empty) is undefined, not a number. */
+function optionalInteger(min: number, max: number) {
   return {
-    port: readInteger(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST?.trim() || '127.0.0.1',
-    databaseUrl,
-    databasePoolMax: readInteger(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
-    databasePreparedStatements: readInteger(
-      env,
-      'DATABASE_PREPARED_STATEMENTS',
-      DEFAULT_PREPARED_STATEMENTS,
-      0,
-      100_000,
-    ),
-    databaseConnectTimeoutMs: readInteger(
-      env,
-      'DATABASE_CONNECT_TIMEOUT_MS',
-      DEFAULT_DATABASE_CONNECT_TIMEOUT_MS,
-      100,
-      600_000,
-    ),
-    pgliteDataDir,
-    migrateOnStart: readBoolean(env, 'MIGRATE_ON_START', true),
+    read: (env: Env, name: string) => (env[name]?.trim() ? readInteger(env, name, 0, min, max) : undefined),
+    default: 'unset',
+  };
+}
+
+function boolean(fallback: boolean) {
+  return { read: (env: Env, name: string) => readBoolean(env, name, fallback), default: code(fallback) };
+}
+
+function choice<const Choice extends string>(choices: readonly Choice[], fallback: Choice) {
+  return {
+    read: (env: Env, name: string) => readChoice(env, name, choices, fallback),
+    default: code(fallback),
+  };
+}
+
+function text(fallback: string) {
+  return { read: (env: Env, name: string) => env[name]?.trim() || fallback, default: code(fallback) };
+}
+
+function optionalText() {
+  return { read: (env: Env, name: string) => env[name]?.trim() || undefined, default: 'unset' };
+}
+
+/** A path, made absolute against the working directory. */
+function directory(fallback: string) {
+  return {
+    read: (env: Env, name: string) => path.resolve(env[name]?.trim() || fallback),
+    default: code(fallback),
+  };
+}
+
+function optionalFile() {
+  return {
+    read: (env: Env, name: string) => {
+      const raw = env[name]?.trim();
+      return raw ? path.resolve(raw) : undefined;
+    },
+    default: 'unset',
+  };
+}
+
+function roles(fallback: string[]) {
+  return {
+    read: (env: Env, name: string) => readRoles(env, name, fallback),
+    default: fallback.map(code).join(', '),
+  };
+}
+
+/**
+ * Every environment variable folioql reads, in the order of the README's
+ * table. Settings whose default depends on another variable, or that are
+ * checked against another, say so in their README cells; the checks across
+ * settings are in `loadConfig`.
+ */
+export const SETTINGS = {
+  PORT: { ...integer(4000, 0, 65535), meaning: 'HTTP port. `0` picks a free one.' },
+  HOST: { ...text('127.0.0.1'), meaning: 'Address to listen on. Use `0.0.0.0` in a container.' },
+  DATABASE_URL: {
+    ...optionalText(),
+    meaning:
+      'PostgreSQL connection string, e.g. `postgres://user:pass@host:5432/portfolio`. Unset: the embedded PGlite.',
+  },
+  DATABASE_POOL_MAX: { ...integer(10, 1, 1000), meaning: 'Most connections to PostgreSQL.' },
+  DATABASE_PREPARED_STATEMENTS: {
+    ...integer(DEFAULT_PREPARED_STATEMENTS, 0, 100_000),
+    meaning:
+      'How many distinct SQL statements each PostgreSQL connection prepares (one round trip a statement instead of two). `0` for none: poolers older than PgBouncer 1.21, or one without `max_prepared_statements`.',
+  },
+  DATABASE_CONNECT_TIMEOUT_MS: {
+    // Also how long an operation waits for a connection while the database
+    // answers nothing, before 503 DATABASE_UNAVAILABLE (see db/connection-deadline.ts).
+    ...integer(DEFAULT_DATABASE_CONNECT_TIMEOUT_MS, 100, 600_000),
+    meaning:
+      'Longest a connection attempt may take, and an operation wait for a connection while PostgreSQL answers nothing at all; then it is answered 503 `DATABASE_UNAVAILABLE` and never runs later.',
+  },
+  PGLITE_DATA_DIR: {
+    ...directory('.data/pglite'),
+    meaning: 'Where the embedded database keeps its files (without `DATABASE_URL`).',
+  },
+  MIGRATE_ON_START: {
+    ...boolean(true),
+    meaning:
+      'Apply pending migrations at startup. Set `false` where `npm run db:migrate` runs as its own step.',
+  },
+  SEED_DEMO_DATA: {
     // Demo data is for the zero-setup PGlite experience; a real server only
     // gets it when asked.
-    seedDemoData: readBoolean(env, 'SEED_DEMO_DATA', databaseUrl === undefined),
-    logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    metricsPort: readMetricsPort(env),
-    metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
-    maxBatchSize: readInteger(env, 'MAX_BATCH_SIZE', DEFAULT_MAX_BATCH_SIZE, 1, 100_000),
-    statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 5_000, 100, 3_600_000),
-    operationTimeoutMs: readInteger(env, 'OPERATION_TIMEOUT_MS', 10_000, 100, 3_600_000),
-    databaseAcquireTimeoutMs: readInteger(
-      env,
-      'DATABASE_ACQUIRE_TIMEOUT_MS',
-      DEFAULT_ADMISSION.acquireTimeoutMs,
-      10,
-      3_600_000,
-    ),
-    writeQueueMax: readInteger(env, 'WRITE_QUEUE_MAX', DEFAULT_ADMISSION.writeQueueMax, 0, 10_000),
-    writeWaitTimeoutMs: readInteger(
-      env,
-      'WRITE_WAIT_TIMEOUT_MS',
-      DEFAULT_ADMISSION.writeWaitMs,
-      100,
-      3_600_000,
-    ),
-    healthTimeoutMs: readInteger(env, 'HEALTH_TIMEOUT_MS', DEFAULT_HEALTH_TIMEOUT_MS, 10, 60_000),
-    // The development secret lives beside the embedded database, under .data/.
-    auth: loadAuthConfig(env, path.dirname(pgliteDataDir)),
-    persistedOperations: readPersistedOperations(env),
-    browser: {
-      corsOrigins: readCorsOrigins(env, env.NODE_ENV === 'production'),
-      // GraphiQL and schema explorers are how people use the API: on unless switched off.
-      graphiql: readBoolean(env, 'GRAPHIQL', true),
-      introspection: readBoolean(env, 'INTROSPECTION', true),
+    read: (env: Env, name: string) => readBoolean(env, name, !env.DATABASE_URL?.trim()),
+    default: '`true` on PGlite, `false` with `DATABASE_URL`',
+    meaning: 'Fill the database with the demo portfolio if, and only if, both tables are empty.',
+  },
+  LOG_LEVEL: {
+    ...choice(LOG_LEVELS, 'info'),
+    meaning:
+      '`debug`, `info`, `warn`, `error` or `silent`. The log is JSON, one object a line on stdout (see [Operations](#operations)).',
+  },
+  METRICS_PORT: {
+    ...optionalInteger(0, 65535),
+    meaning:
+      "Port of the Prometheus metrics server (`GET /metrics`, see [Operations](#operations)); never the API's port. Unset: no metrics at all.",
+  },
+  METRICS_HOST: {
+    ...text('127.0.0.1'),
+    meaning:
+      'Address the metrics server listens on. Keep it private: `0.0.0.0` only where the network keeps the port from the public (e.g. a container whose metrics port is not published).',
+  },
+  MAX_BATCH_SIZE: {
+    ...integer(DEFAULT_MAX_BATCH_SIZE, 1, 100_000),
+    meaning: 'Most trades or history points one mutation may write, and ids one delete may take.',
+  },
+  LIMIT_DEPTH: {
+    ...integer(8, 1, 100),
+    meaning: 'Operation limits for anonymous callers and other non-producer roles (see [Limits](#limits)).',
+  },
+  LIMIT_COST: { ...integer(25_000, 1, 100_000_000), row: 'LIMIT_DEPTH' },
+  LIMIT_ALIASES: { ...integer(15, 0, 10_000), row: 'LIMIT_DEPTH' },
+  LIMIT_BREADTH: { ...integer(200, 1, 100_000), row: 'LIMIT_DEPTH' },
+  PRODUCER_LIMIT_DEPTH: { ...integer(12, 1, 100), meaning: 'The same for producer roles.' },
+  PRODUCER_LIMIT_COST: { ...integer(500_000, 1, 100_000_000), row: 'PRODUCER_LIMIT_DEPTH' },
+  PRODUCER_LIMIT_ALIASES: { ...integer(50, 0, 10_000), row: 'PRODUCER_LIMIT_DEPTH' },
+  PRODUCER_LIMIT_BREADTH: { ...integer(1_000, 1, 100_000), row: 'PRODUCER_LIMIT_DEPTH' },
+  LIMIT_TOKENS: { ...integer(20_000, 100, 10_000_000), meaning: 'Most tokens in one document.' },
+  LIMIT_REQUEST_BYTES: {
+    // 10,000 trades with the longest ids and decimals allowed fit in about 6 MB.
+    ...integer(8 * 2 ** 20, 1_024, 2 ** 30),
+    default: '`8388608` (8 MiB)',
+    meaning:
+      'Most bytes of one request body; past it the server stops reading and answers 413 `REQUEST_ENTITY_TOO_LARGE`.',
+  },
+  PERSISTED_OPERATIONS: {
+    read: readPersistedOperations,
+    default: '`off`',
+    meaning:
+      '`only`: run only the trusted documents of `src/client/generated/persisted-documents.json`; a path: those of another manifest (see [Trusted documents](#trusted-documents)).',
+  },
+  STATEMENT_TIMEOUT_MS: {
+    ...integer(5_000, 100, 3_600_000),
+    meaning:
+      'Longest one SQL statement may run before PostgreSQL cancels it (`STATEMENT_TIMEOUT`). PGlite cannot interrupt a statement and ignores it.',
+  },
+  OPERATION_TIMEOUT_MS: {
+    ...integer(10_000, 100, 3_600_000),
+    meaning:
+      'Time budget of one operation, waits and retries included; no statement starts after it (`OPERATION_TIMEOUT`).',
+  },
+  DATABASE_ACQUIRE_TIMEOUT_MS: {
+    ...integer(DEFAULT_ADMISSION.acquireTimeoutMs, 10, 3_600_000),
+    meaning:
+      "Longest an operation waits for one of the pool's connections (`DATABASE_BUSY`); operations wait in folioql's own line, never in the driver's unbounded one. Keep it above `DATABASE_CONNECT_TIMEOUT_MS`: when connecting fails, everyone in line is answered `DATABASE_UNAVAILABLE` at once.",
+  },
+  WRITE_QUEUE_MAX: {
+    ...integer(DEFAULT_ADMISSION.writeQueueMax, 0, 10_000),
+    meaning: "Most mutations waiting for this instance's write turn; more are answered `WRITE_BUSY`.",
+  },
+  WRITE_WAIT_TIMEOUT_MS: {
+    ...integer(DEFAULT_ADMISSION.writeWaitMs, 100, 3_600_000),
+    meaning:
+      'Longest a mutation waits for the write turn, and for the write lock in PostgreSQL (`lock_timeout`), before `WRITE_BUSY`.',
+  },
+  HEALTH_TIMEOUT_MS: {
+    ...integer(DEFAULT_HEALTH_TIMEOUT_MS, 10, 60_000),
+    meaning: 'Longest `/healthz` waits for the database before it answers 503.',
+  },
+  JWT_SECRET: {
+    // Not trimmed: a secret is taken exactly as given.
+    read: (env: Env, name: string) => {
+      const secret = env[name] || undefined;
+      if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+        throw new ConfigError(
+          `${name} must be at least 32 bytes, got ${Buffer.byteLength(secret)}; make one with: openssl rand -base64 32`,
+        );
+      }
+      return secret;
     },
-    // Off by default: the side-by-side benchmark drives one server from one address.
-    rateLimit: {
-      anonymousPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 10_000_000),
-      tokenPerMinute: readInteger(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 0, 0, 10_000_000),
-      trustProxyHops: readInteger(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    default: 'unset',
+    meaning: 'HMAC secret (HS256/384/512), at least 32 bytes.',
+  },
+  JWKS_URL: {
+    read: readUrl,
+    default: 'unset',
+    meaning: 'JSON Web Key Set URL for RS256/ES256/EdDSA tokens.',
+  },
+  JWKS_FILE: { ...optionalFile(), meaning: 'JSON Web Key Set file, instead of `JWKS_URL`.' },
+  JWT_AUDIENCE: { ...optionalText(), meaning: 'Required `aud`, when set.' },
+  JWT_ISSUER: { ...optionalText(), meaning: 'Required `iss`, when set.' },
+  JWT_ROLE_CLAIM: {
+    /** The path of the role claim in the token payload, e.g. ['app_metadata', 'role']. */
+    read: (env: Env, name: string) => {
+      const roleClaim = env[name]?.trim() || 'role';
+      const roleClaimPath = roleClaim.split('.');
+      if (roleClaimPath.some((segment) => segment === '')) {
+        throw new ConfigError(
+          `${name} must be a claim name or a dotted path such as app_metadata.role, got "${roleClaim}"`,
+        );
+      }
+      return roleClaimPath;
     },
+    default: code('role'),
+    meaning: 'Claim (or dotted path, e.g. `app_metadata.role`) holding the role.',
+  },
+  JWT_CLOCK_TOLERANCE: { ...integer(30, 0, 600), meaning: 'Seconds of leeway for `exp`, `nbf` and `iat`.' },
+  ANONYMOUS_ROLE: {
+    read: (env: Env, name: string) => readRoles(env, name, ['api_anon'])[0]!,
+    default: code('api_anon'),
+    meaning: 'Role of requests without a token.',
+  },
+  PRODUCER_ROLES: {
+    ...roles(['api_data_producer']),
+    meaning: 'Roles that may use the producer API (comma-separated).',
+  },
+  ALLOWED_ROLES: {
+    // Unset: undefined, and loadConfig allows the anonymous and producer roles.
+    read: (env: Env, name: string) => (env[name]?.trim() ? readRoles(env, name, []) : undefined),
+    default: 'the two above',
+    meaning:
+      'Every role a token may name (comma-separated); extra roles read like `api_anon`, within their grants.',
+  },
+  NODE_ENV: {
+    // Read as whether it is production: nothing else about it matters here.
+    read: (env: Env) => isProduction(env),
+    default: 'unset',
+    meaning:
+      '`production`: refuse to start without `JWT_SECRET` or a JWKS (over https), never make a development secret, and send no CORS headers unless `CORS_ORIGINS` says so.',
+  },
+  CORS_ORIGINS: {
+    read: readCorsOrigins,
+    default: '`*`; `none` in production',
+    meaning:
+      'Origins whose pages may read responses, with credentials: exact, comma-separated (`https://app.example.com`). `*`: any origin, without credentials; `none`: no CORS headers ([more](#browser-facing-defaults)).',
+  },
+  // GraphiQL and schema explorers are how people use the API: on unless switched off.
+  GRAPHIQL: {
+    ...boolean(true),
+    meaning: 'Serve GraphiQL at `/graphql` to browsers; `false` serves no page.',
+  },
+  INTROSPECTION: {
+    ...boolean(true),
+    meaning:
+      'Answer `__schema` and `__type`; `false` refuses them (`GRAPHQL_VALIDATION_FAILED`), while `__typename` still works.',
+  },
+  // Rate limits are off by default: the side-by-side benchmark drives one server from one address.
+  RATE_LIMIT_PER_MINUTE: {
+    ...integer(0, 0, 10_000_000),
+    default: '`0` (off)',
+    meaning:
+      'GraphQL requests a minute per client address, for requests without a token (or with a token without `sub`), counted by each instance; past it, 429 `RATE_LIMITED`. Production: about `600`.',
+  },
+  RATE_LIMIT_TOKEN_PER_MINUTE: {
+    ...integer(0, 0, 10_000_000),
+    default: '`0` (off)',
+    meaning: 'The same per token subject (`sub`) of verified tokens. Production: about `6000`.',
+  },
+  TRUST_PROXY_HOPS: {
+    ...integer(0, 0, 10),
+    meaning:
+      "Proxies in front of the server (a load balancer: `1`): the client address is the `X-Forwarded-For` entry this many from the right. `0`: the TCP peer's address.",
+  },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** Each variable's value as its reader returns it. */
+type Settings = { [Name in SettingName]: ReturnType<(typeof SETTINGS)[Name]['read']> };
+
+function readSettings(env: Env): Settings {
+  const settings: Partial<Record<SettingName, unknown>> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, Setting][]) {
+    settings[name] = setting.read(env, name);
+  }
+  return settings as Settings;
+}
+
+/** One row of the README's configuration table, as the declaration has it. */
+export interface ConfigTableRow {
+  variables: SettingName[];
+  default: string;
+  meaning: string;
+}
+
+/** The README's configuration table, from `SETTINGS`. */
+export function configTableRows(): ConfigTableRow[] {
+  const rows: ConfigTableRow[] = [];
+  const defaults = new Map<ConfigTableRow, string[]>();
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, Setting][]) {
+    if ('meaning' in setting) {
+      const row = { variables: [name], default: setting.default, meaning: setting.meaning };
+      rows.push(row);
+      defaults.set(row, [setting.default]);
+      continue;
+    }
+    const row = rows.find((candidate) => candidate.variables[0] === setting.row);
+    if (!row)
+      throw new Error(
+        `${name} shares the row of ${setting.row}, which is not an earlier row's first variable`,
+      );
+    row.variables.push(name);
+    defaults.get(row)!.push(setting.default);
+  }
+  // A shared row lists its variables' defaults in order, as plain numbers.
+  for (const [row, values] of defaults) {
+    if (values.length > 1) row.default = values.map((value) => value.replaceAll('`', '')).join(', ');
+  }
+  return rows;
+}
+
+/** The checks of the token keys that depend on NODE_ENV. */
+function checkKeys(settings: Settings): void {
+  const { JWKS_URL: jwksUrl, JWKS_FILE: jwksFile, JWT_SECRET: jwtSecret, NODE_ENV: production } = settings;
+  if (
+    production &&
+    jwksUrl?.protocol === 'http:' &&
+    !['localhost', '127.0.0.1', '[::1]'].includes(jwksUrl.hostname)
+  ) {
+    throw new ConfigError(
+      'JWKS_URL must use https in production: keys fetched over plain http can be replaced on the way',
+    );
+  }
+  if (production && !jwtSecret && !jwksUrl && !jwksFile) {
+    throw new ConfigError(
+      'NODE_ENV is production but no key is configured: set JWT_SECRET (at least 32 bytes), JWKS_URL or JWKS_FILE',
+    );
+  }
+}
+
+function operationLimits(depth: number, cost: number, aliases: number, breadth: number) {
+  return {
+    /** Deepest nesting of fields. */
+    depth,
+    /** Estimated cost: each field 1, times the page size of the lists around it. */
+    cost,
+    /** Most aliased fields. */
+    aliases,
+    /** Most fields selected in all. */
+    breadth,
+  };
+}
+
+/** The settings arranged as the rest of the code reads them; `Config` is its type. */
+function arrange(settings: Settings) {
+  const s = settings;
+  checkKeys(s);
+
+  const anonymousRole = s.ANONYMOUS_ROLE;
+  const producerRoles = s.PRODUCER_ROLES;
+  const allowedRoles = s.ALLOWED_ROLES ?? [anonymousRole, ...producerRoles];
+  for (const role of [anonymousRole, ...producerRoles]) {
+    if (!allowedRoles.includes(role)) {
+      throw new ConfigError(`ALLOWED_ROLES must include "${role}" (the anonymous and producer roles)`);
+    }
+  }
+
+  // Metrics stay off the public port.
+  if (s.METRICS_PORT !== undefined && s.METRICS_PORT !== 0 && s.METRICS_PORT === s.PORT) {
+    throw new ConfigError(
+      `METRICS_PORT must differ from PORT (${s.METRICS_PORT}): metrics stay off the public port`,
+    );
+  }
+
+  return {
+    /** TCP port of the HTTP server. */
+    port: s.PORT,
+    /** Interface to listen on; 127.0.0.1 keeps a development server private. */
+    host: s.HOST,
+    /** PostgreSQL connection string; unset means the embedded PGlite database. */
+    databaseUrl: s.DATABASE_URL,
+    /** Most connections postgres.js opens to PostgreSQL. */
+    databasePoolMax: s.DATABASE_POOL_MAX,
+    /** How many distinct statements are prepared on each connection; 0 turns preparing off. */
+    databasePreparedStatements: s.DATABASE_PREPARED_STATEMENTS,
+    /**
+     * Longest a connection attempt to PostgreSQL may take, and longest an
+     * operation waits for a connection while the database answers nothing,
+     * before it is answered 503 DATABASE_UNAVAILABLE (see db/connection-deadline.ts).
+     */
+    databaseConnectTimeoutMs: s.DATABASE_CONNECT_TIMEOUT_MS,
+    /** Where the embedded PGlite database keeps its files. */
+    pgliteDataDir: s.PGLITE_DATA_DIR,
+    /** Apply pending migrations before serving. */
+    migrateOnStart: s.MIGRATE_ON_START,
+    /** Fill an empty database with the deterministic demo portfolio. */
+    seedDemoData: s.SEED_DEMO_DATA,
+    /** Least severe server log messages printed. */
+    logLevel: s.LOG_LEVEL,
+    /** Port of the Prometheus metrics server (GET /metrics); unset, no metrics at all. */
+    metricsPort: s.METRICS_PORT,
+    /** Interface the metrics server listens on; 127.0.0.1 keeps it off the network. */
+    metricsHost: s.METRICS_HOST,
+    /** Most trades or history points one mutation may write or delete. */
+    maxBatchSize: s.MAX_BATCH_SIZE,
+    /** Longest one SQL statement may run before PostgreSQL cancels it (not enforced by PGlite). */
+    statementTimeoutMs: s.STATEMENT_TIMEOUT_MS,
+    /** Longest one operation may take in all (waits, retries and statements); later statements are not started. */
+    operationTimeoutMs: s.OPERATION_TIMEOUT_MS,
+    /** Longest an operation waits for one of the pool's connections. */
+    databaseAcquireTimeoutMs: s.DATABASE_ACQUIRE_TIMEOUT_MS,
+    /** Most writing operations waiting for this instance's write turn. */
+    writeQueueMax: s.WRITE_QUEUE_MAX,
+    /** Longest a writing operation waits for the write turn, and for the write lock in PostgreSQL. */
+    writeWaitTimeoutMs: s.WRITE_WAIT_TIMEOUT_MS,
+    /** Longest /healthz waits for the database's answer before it reports 503. */
+    healthTimeoutMs: s.HEALTH_TIMEOUT_MS,
+    /** How bearer tokens are verified and which PostgreSQL roles they may name. */
+    auth: {
+      /** HMAC secret for HS256/HS384/HS512 tokens; at least 32 bytes. */
+      jwtSecret: s.JWT_SECRET,
+      /** A JSON Web Key Set URL for RS256/ES256/EdDSA tokens, fetched and cached. */
+      jwksUrl: s.JWKS_URL,
+      /** A JSON Web Key Set file, read again when a token names an unknown key. */
+      jwksFile: s.JWKS_FILE,
+      /** Required `aud` claim, when set. */
+      audience: s.JWT_AUDIENCE,
+      /** Required `iss` claim, when set. */
+      issuer: s.JWT_ISSUER,
+      /** Path of the role claim in the token payload, e.g. ['app_metadata', 'role']. */
+      roleClaimPath: s.JWT_ROLE_CLAIM,
+      /** Leeway for exp, nbf and iat, in seconds. */
+      clockToleranceSeconds: s.JWT_CLOCK_TOLERANCE,
+      /** The role of requests without a token (or with a token that names none). */
+      anonymousRole,
+      /** Roles that may use the producer API (writes and producer-only reads). */
+      producerRoles,
+      /** Every role a token may name; anything else is refused. */
+      allowedRoles,
+      /** Where the server keeps the secret it makes for itself in development. */
+      // The development secret lives beside the embedded database, under .data/.
+      devSecretFile: path.join(path.dirname(s.PGLITE_DATA_DIR), 'jwt-secret'),
+      /** In production a missing key is fatal rather than made up. */
+      production: s.NODE_ENV,
+    },
+    /** How much one operation may ask for, checked before anything runs. */
     limits: {
-      reader: readLimits(env, 'LIMIT_', { depth: 8, cost: 25_000, aliases: 15, breadth: 200 }),
-      producer: readLimits(env, 'PRODUCER_LIMIT_', { depth: 12, cost: 500_000, aliases: 50, breadth: 1_000 }),
-      tokens: readInteger(env, 'LIMIT_TOKENS', 20_000, 100, 10_000_000),
-      // 10,000 trades with the longest ids and decimals allowed fit in about 6 MB.
-      requestBytes: readInteger(env, 'LIMIT_REQUEST_BYTES', 8 * 2 ** 20, 1_024, 2 ** 30),
+      /** For anonymous callers and any role that is not a producer role. */
+      reader: operationLimits(s.LIMIT_DEPTH, s.LIMIT_COST, s.LIMIT_ALIASES, s.LIMIT_BREADTH),
+      /** For producer roles. */
+      producer: operationLimits(
+        s.PRODUCER_LIMIT_DEPTH,
+        s.PRODUCER_LIMIT_COST,
+        s.PRODUCER_LIMIT_ALIASES,
+        s.PRODUCER_LIMIT_BREADTH,
+      ),
+      /** Most tokens a document may have; parsing stops past it. */
+      tokens: s.LIMIT_TOKENS,
+      /** Most bytes of one request body; yoga stops reading past it (413). */
+      requestBytes: s.LIMIT_REQUEST_BYTES,
+    },
+    /** With a manifest path, the server runs only the trusted documents it lists. */
+    persistedOperations: s.PERSISTED_OPERATIONS,
+    /** What web pages may do with the API: read it from other origins, explore it. */
+    browser: {
+      /**
+       * Origins whose pages may read responses, with credentials; '*' lets any
+       * page read them, without credentials; empty, none (no CORS headers).
+       */
+      corsOrigins: s.CORS_ORIGINS,
+      /** Serve GraphiQL to a browser that opens the endpoint. */
+      graphiql: s.GRAPHIQL,
+      /** Answer `__schema` and `__type` (schema introspection); `__typename` always works. */
+      introspection: s.INTROSPECTION,
+    },
+    /** Requests a minute per client, counted by each server instance on its own; 0 is no limit. */
+    rateLimit: {
+      /** For requests without a token (and tokens without `sub`), per client address. */
+      anonymousPerMinute: s.RATE_LIMIT_PER_MINUTE,
+      /** For requests with a verified token, per token subject (`sub`). */
+      tokenPerMinute: s.RATE_LIMIT_TOKEN_PER_MINUTE,
+      /** Proxies in front of the server: the client address is this many entries from the right of X-Forwarded-For. */
+      trustProxyHops: s.TRUST_PROXY_HOPS,
     },
   };
+}
+
+export type Config = ReturnType<typeof arrange>;
+/** How bearer tokens are verified and which PostgreSQL roles they may name. */
+export type AuthConfig = Config['auth'];
+export type LimitsConfig = Config['limits'];
+/** How much one operation may ask for, checked before anything runs. */
+export type OperationLimits = LimitsConfig['reader'];
+/** What web pages may do with the API: read it from other origins, explore it. */
+export type BrowserConfig = Config['browser'];
+/** Requests a minute per client, counted by each server instance on its own; 0 is no limit. */
+export type RateLimitConfig = Config['rateLimit'];
+
+export function loadConfig(env: Env = process.env): Config {
+  return arrange(readSettings(env));
 }

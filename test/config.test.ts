@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, configTableRows, loadConfig } from '../src/config.ts';
+import { cellsOf, readConfigTable, type TableCells } from '../src/config-readme.ts';
 
 describe('configuration', () => {
   it('defaults to the embedded database with demo data on localhost:4000', () => {
@@ -96,5 +98,36 @@ describe('configuration', () => {
     [{ MAX_BATCH_SIZE: '0' }, 'MAX_BATCH_SIZE must be an integer from 1 to 100000, got "0"'],
   ])('refuses token settings %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("matches the README's configuration table (npm run config:readme rewrites it)", () => {
+    const collapse = (cells: TableCells) =>
+      [cells.variables, cells.default, cells.meaning].map((cell) => cell.replace(/\s+/g, ' ').trim());
+    const declared = configTableRows().map((row) => collapse(cellsOf(row)));
+    const readme = readConfigTable(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).map(
+      collapse,
+    );
+
+    const differing: string[] = [];
+    const inReadme = new Map(readme.map((row) => [row[0], row]));
+    const inDeclaration = new Map(declared.map((row) => [row[0], row]));
+    for (const [variables, row] of inDeclaration) {
+      const other = inReadme.get(variables);
+      if (!other) differing.push(`${variables}: missing from README.md`);
+      else if (other[1] !== row[1])
+        differing.push(`${variables}: Default "${other[1]}", declared "${row[1]}"`);
+      else if (other[2] !== row[2])
+        differing.push(`${variables}: Meaning "${other[2]}", declared "${row[2]}"`);
+    }
+    for (const variables of inReadme.keys()) {
+      if (!inDeclaration.has(variables)) differing.push(`${variables}: in README.md but not declared`);
+    }
+    if (
+      differing.length === 0 &&
+      readme.map((row) => row[0]).join() !== declared.map((row) => row[0]).join()
+    ) {
+      differing.push('the rows are in another order than the declaration');
+    }
+    expect(differing, 'run npm run config:readme').toEqual([]);
   });
 });
