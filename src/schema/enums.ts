@@ -49,7 +49,3 @@ export const Side = builder.enumType('Side', {
     SELL: { value: 'sell', description: 'Sold the base asset (is_buy false).' },
   } as const,
 });
-
-export type SideValue = 'buy' | 'sell';
-export const isBuyOf = (side: SideValue) => side === 'buy';
-export const sideOf = (isBuy: boolean): SideValue => (isBuy ? 'buy' : 'sell');

@@ -2,25 +2,17 @@
  * The producer's writes of history points: upserts that rewrite the ongoing
  * interval in place, and guarded deletes.
  */
-import { inArray } from 'drizzle-orm';
 import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
+import { compileHistoryWhere, decimalColumns, deleteHistoryPoints } from '../db/portfolio-history.ts';
 import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
 import { checkInstant } from '../input-values.ts';
-import { checkBatchSize, checkNoDuplicates } from './batch-input.ts';
-import { argumentName } from './field-names.ts';
+import { checkBatchSize, checkNoDuplicates, DeletePayload, upsertCountFields } from './writes.ts';
+import { argumentName, selectsField } from './resolver-info.ts';
 import { builder } from './builder.ts';
-import { DeletePayload } from './delete-payload.ts';
 import { Interval, Market } from './enums.ts';
-import {
-  compileHistoryWhere,
-  decimalColumns,
-  PortfolioHistoryPoint,
-  PortfolioHistoryWhere,
-} from './portfolio-history.ts';
+import { PortfolioHistoryPoint, PortfolioHistoryWhere } from './portfolio-history.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
-import { selectsField } from './selection.ts';
-import { upsertCountFields } from './upsert-counts.ts';
 
 const PortfolioHistoryInput = builder.inputType('PortfolioHistoryInput', {
   description:
@@ -146,23 +138,15 @@ builder.mutationField('deletePortfolioHistory', (t) =>
         );
       }
       // Deletes at most one row more than allowed, which is enough to know the where is too broad.
-      const candidates = ctx.db
-        .select({ id: portfolioHistory.id })
-        .from(portfolioHistory)
-        .where(condition)
-        .limit(atMost + 1);
-      const deleted = await ctx.db
-        .delete(portfolioHistory)
-        .where(inArray(portfolioHistory.id, candidates))
-        .returning({ id: portfolioHistory.id });
-      if (deleted.length > atMost) {
+      const deletedIds = await deleteHistoryPoints(ctx.db, condition, atMost);
+      if (deletedIds.length > atMost) {
         // Thrown, the error rolls the operation's transaction back: nothing stays deleted.
         throw badUserInput(
           `More than ${atMost} history point${atMost === 1 ? '' : 's'} match ${argumentName(info, 'where')}; ` +
             'nothing was deleted. Narrow the where, or raise atMost.',
         );
       }
-      return { deletedIds: deleted.map((row) => row.id) };
+      return { deletedIds };
     },
   }),
 );

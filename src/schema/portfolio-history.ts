@@ -3,38 +3,24 @@
  * with the portfolio's value and its return against BTC and ETH benchmarks.
  * Anyone may read it. Writes: portfolio-history-writes.ts.
  */
-import { and, eq, gte, lt } from 'drizzle-orm';
 import type { ArgBuilder } from '@pothos/core';
 import {
-  portfolioHistory,
-  type IntervalValue,
-  type PortfolioHistoryPoint as PortfolioHistoryRow,
-} from '../db/schema.ts';
-import { badUserInput } from '../errors.ts';
+  compileHistoryWhere,
+  decimalColumns,
+  historyIdKey,
+  historyListFilter,
+  historySortFields,
+  type DecimalColumn,
+  type HistoryWhere,
+} from '../db/portfolio-history.ts';
+import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
 import { builder, type SchemaTypes } from './builder.ts';
 import { Interval, Market } from './enums.ts';
-import {
-  columnConditions,
-  compileWhere,
-  DecimalFilter,
-  EpochMillisFilter,
-  IDFilter,
-  IntervalFilter,
-  MarketFilter,
-  type Comparisons,
-} from './filters.ts';
-import { argumentName, fieldPath } from './field-names.ts';
+import { DecimalFilter, EpochMillisFilter, IDFilter, IntervalFilter, MarketFilter } from './filters.ts';
+import { argumentName, fieldPath } from './resolver-info.ts';
 import { instantFields, storedEpochMillis } from './instant-fields.ts';
-import { orderingOf, resolveKeysetConnection, type SortField } from './pagination.ts';
+import { orderingOf, resolveKeysetConnection } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
-
-type HistoryColumns = typeof portfolioHistory._.columns;
-/** The NUMERIC(48,18) columns of a history point, read off the table definition. */
-type DecimalColumn = {
-  [Column in keyof HistoryColumns]: HistoryColumns[Column]['_']['dataType'] extends 'string numeric'
-    ? Column
-    : never;
-}[keyof HistoryColumns];
 
 export const PORTFOLIO_HISTORY_PAGE = { defaultSize: 100, maxSize: 1000 };
 
@@ -49,7 +35,6 @@ const HISTORY_DECIMALS: Record<DecimalColumn, string> = {
   benchmarkEthValue: 'What the portfolio would be worth in US dollars had it been held in ETH instead.',
   benchmarkEthIntervalPctReturn: "ETH's return over the interval, in percent.",
 };
-export const decimalColumns = Object.keys(HISTORY_DECIMALS) as DecimalColumn[];
 
 /** A stored history point as errors about its values name it. */
 export const historyRowName = (point: { id: number }) => `the portfolio_history row with id ${point.id}`;
@@ -94,22 +79,6 @@ export const PortfolioHistoryPoint = builder
     },
   });
 
-export interface HistoryWhere {
-  id?: Comparisons<string | number> | null;
-  timestamp?: Comparisons<number> | null;
-  market?: Comparisons<NonNullable<PortfolioHistoryRow['market']>> | null;
-  interval?: Comparisons<IntervalValue> | null;
-  usdTotalValue?: Comparisons<string> | null;
-  usdHeld?: Comparisons<string> | null;
-  intervalPctReturn?: Comparisons<string> | null;
-  benchmarkBtcValue?: Comparisons<string> | null;
-  benchmarkBtcIntervalPctReturn?: Comparisons<string> | null;
-  benchmarkEthValue?: Comparisons<string> | null;
-  benchmarkEthIntervalPctReturn?: Comparisons<string> | null;
-  and?: readonly HistoryWhere[] | null;
-  or?: readonly HistoryWhere[] | null;
-}
-
 export const PortfolioHistoryWhere = builder.inputRef<HistoryWhere>('PortfolioHistoryWhere').implement({
   description:
     'Conditions on history points: all given must hold; `and` and `or` combine further conditions. ' +
@@ -133,36 +102,8 @@ export const PortfolioHistoryWhere = builder.inputRef<HistoryWhere>('PortfolioHi
   }),
 });
 
-function historyIdValue(path: string) {
-  return (id: string | number) => {
-    const value = /^[1-9]\d{0,9}$/.test(String(id)) ? Number(id) : Number.NaN;
-    if (!(value <= 2_147_483_647)) {
-      throw badUserInput(`${path}: "${id}" is not a history point id`);
-    }
-    return value;
-  };
-}
-
-/** The SQL of a PortfolioHistoryWhere, or undefined for one with no condition. */
-export function compileHistoryWhere(where: HistoryWhere, path: string) {
-  return compileWhere(where, path, (branch, at) => [
-    ...columnConditions(portfolioHistory.id, branch.id, `${at}.id`, historyIdValue(`${at}.id`)),
-    ...columnConditions(portfolioHistory.timestamp, branch.timestamp, `${at}.timestamp`, String),
-    ...columnConditions(portfolioHistory.market, branch.market, `${at}.market`),
-    ...columnConditions(portfolioHistory.interval, branch.interval, `${at}.interval`),
-    ...decimalColumns.flatMap((name) =>
-      columnConditions(portfolioHistory[name], branch[name], `${at}.${name}`),
-    ),
-  ]);
-}
-
-const historySortFields: Record<string, SortField<PortfolioHistoryRow>> = {
-  timestamp: { column: portfolioHistory.timestamp, property: 'timestamp', kind: 'bigint' },
-};
-const byId: SortField<PortfolioHistoryRow> = { column: portfolioHistory.id, property: 'id', kind: 'integer' };
-
 /** Oldest first; points of one instant (several markets) in id order. */
-export const oldestPointsFirst = orderingOf(['timestamp_asc'], historySortFields, byId, 'orderBy');
+export const oldestPointsFirst = orderingOf(['timestamp_asc'], historySortFields, historyIdKey, 'orderBy');
 
 /** The arguments that pick the points of one interval length in a time range. */
 export function historyRangeArgs(arg: ArgBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>) {
@@ -172,21 +113,6 @@ export function historyRangeArgs(arg: ArgBuilder<PothosSchemaTypes.ExtendDefault
     from: arg({ type: EpochMillis, description: 'Only intervals starting at or after this instant.' }),
     to: arg({ type: EpochMillis, description: 'Only intervals starting before this instant (exclusive).' }),
   };
-}
-
-/** The SQL of historyRangeArgs. */
-export function historyRange(args: {
-  interval: IntervalValue;
-  market?: PortfolioHistoryRow['market'];
-  from?: number | null;
-  to?: number | null;
-}) {
-  return and(
-    eq(portfolioHistory.interval, args.interval),
-    args.market ? eq(portfolioHistory.market, args.market) : undefined,
-    args.from != null ? gte(portfolioHistory.timestamp, String(args.from)) : undefined,
-    args.to != null ? lt(portfolioHistory.timestamp, String(args.to)) : undefined,
-  );
 }
 
 export const PortfolioHistoryOrder = builder.enumType('PortfolioHistoryOrder', {
@@ -224,11 +150,11 @@ builder.queryField('portfolioHistory', (t) =>
           args,
           fieldName: fieldPath(info),
           ordering: args.orderBy?.length
-            ? orderingOf(args.orderBy, historySortFields, byId, argumentName(info, 'orderBy'))
+            ? orderingOf(args.orderBy, historySortFields, historyIdKey, argumentName(info, 'orderBy'))
             : oldestPointsFirst,
           limits: PORTFOLIO_HISTORY_PAGE,
-          filter: and(
-            historyRange(args),
+          filter: historyListFilter(
+            args,
             args.where ? compileHistoryWhere(args.where, argumentName(info, 'where')) : undefined,
           ),
         }),

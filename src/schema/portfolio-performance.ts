@@ -1,29 +1,22 @@
 /**
  * How the portfolio did over a range, against holding BTC or ETH instead:
  * cumulative returns compounded from the stored interval returns, and the
- * deepest drawdown, all in SQL with NUMERIC (no floating point), with the
- * series itself for charting.
+ * deepest drawdown, with the series itself for charting. The SQL is
+ * db/portfolio-performance.ts.
  */
-import { sql } from 'drizzle-orm';
-import { portfolioHistory } from '../db/schema.ts';
+import {
+  PERFORMANCE_MAX_POINTS,
+  selectPerformanceSeries,
+  type DerivedField,
+  type PerformancePointRow,
+} from '../db/portfolio-performance.ts';
+import { historyRange } from '../db/portfolio-history.ts';
 import { badUserInput } from '../errors.ts';
 import { DECIMAL_INTEGER_DIGITS } from '../input-values.ts';
 import { builder } from './builder.ts';
 import { instantFields } from './instant-fields.ts';
-import { historyRange, historyRangeArgs, historyRowName } from './portfolio-history.ts';
+import { historyRangeArgs, historyRowName } from './portfolio-history.ts';
 import { Decimal } from './scalars.ts';
-
-/** Most points one range may hold (five and a half years of days, 38 of weeks). */
-export const PERFORMANCE_MAX_POINTS = 2_000;
-
-/** The derived values of a point: null where one outgrows a Decimal (see `bounded`). */
-type DerivedField = 'portfolioReturnPct' | 'benchmarkBtcReturnPct' | 'benchmarkEthReturnPct' | 'drawdownPct';
-
-type PerformancePointRow = {
-  /** The history point's id. */
-  id: number;
-  timestamp: string;
-} & Record<DerivedField, string | null>;
 
 interface PerformanceRow {
   series: PerformancePointRow[];
@@ -73,19 +66,6 @@ const total = (row: PerformanceRow, field: DerivedField) => {
   const last = row.series.at(-1);
   return last ? derivedValue(last, field) : null;
 };
-
-/**
- * A derived percentage as a Decimal holds it, or null past that: rounded to
- * 18 places, and under 10^30. Compounded returns grow without bound (a
- * producer may store +10^20 % a week), and unbounded they would make an
- * answer of megabytes; a null here is refused with a clear error.
- */
-function bounded(column: string) {
-  const rounded = sql.raw(`round(${column}, 18)`);
-  return sql<
-    string | null
-  >`case when abs(${rounded}) < 1e${sql.raw(String(DECIMAL_INTEGER_DIGITS))} then ${rounded} end`;
-}
 
 const PortfolioPerformance = builder.objectRef<PerformanceRow>('PortfolioPerformance').implement({
   description:
@@ -143,38 +123,7 @@ builder.queryField('portfolioPerformance', (t) =>
     complexity: 10,
     args: historyRangeArgs(t.arg),
     resolve: async (_root, args, ctx) => {
-      const filter = historyRange(args);
-      const running = sql`over (order by timestamp, id)`;
-      // Innermost to outermost: the range's points; the running growth
-      // factors; returns and drawdowns in percent; the deepest drawdown.
-      const rows = await ctx.db
-        .select({
-          id: sql<number>`drawdowns.id`,
-          timestamp: sql<string>`drawdowns.timestamp::text`,
-          market: sql<string | null>`drawdowns.market::text`,
-          portfolioReturnPct: bounded('portfolio_return_pct'),
-          benchmarkBtcReturnPct: bounded('btc_return_pct'),
-          benchmarkEthReturnPct: bounded('eth_return_pct'),
-          drawdownPct: bounded('drawdown_pct'),
-          maxDrawdownPct: sql<string | null>`max(${bounded('drawdown_pct')}) over ()`,
-        })
-        .from(
-          sql`(select id, timestamp, market,
-                 (growth - 1) * 100 as portfolio_return_pct,
-                 (btc_growth - 1) * 100 as btc_return_pct,
-                 (eth_growth - 1) * 100 as eth_return_pct,
-                 -- The starting value counts as a high: a first interval at -10 % is a 10 % drawdown.
-                 (1 - growth / greatest(1, max(growth) ${running})) * 100 as drawdown_pct
-               from (select id, timestamp, market,
-                       folioql_compound(interval_pct_return) ${running} as growth,
-                       folioql_compound(benchmark_btc_interval_pct_return) ${running} as btc_growth,
-                       folioql_compound(benchmark_eth_interval_pct_return) ${running} as eth_growth
-                     from (select * from ${portfolioHistory} where ${filter}
-                           order by ${portfolioHistory.timestamp}, ${portfolioHistory.id}
-                           limit ${PERFORMANCE_MAX_POINTS + 1}) as points) as growths) as drawdowns`,
-        )
-        // The bigint, not the text selected above: text would put 999… before 1000….
-        .orderBy(sql`drawdowns.timestamp, drawdowns.id`);
+      const rows = await selectPerformanceSeries(ctx.db, historyRange(args));
       if (rows.length > PERFORMANCE_MAX_POINTS) {
         throw badUserInput(
           `The range holds more than ${PERFORMANCE_MAX_POINTS} points; narrow it with from and to, or use WEEK`,

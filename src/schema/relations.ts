@@ -1,13 +1,13 @@
 /**
  * Between trades and history points: the trades inside a point's interval,
  * and the point whose interval holds a trade. Both go through the operation's
- * DataLoaders (loaders.ts), so a page of points with their trades takes a
+ * DataLoaders (db/loaders.ts), so a page of points with their trades takes a
  * fixed number of statements, however many points it has.
  */
 import { intervalMillis } from '../db/schema.ts';
 import { builder } from './builder.ts';
 import { Interval } from './enums.ts';
-import { fieldPath } from './field-names.ts';
+import { fieldPath } from './resolver-info.ts';
 import { resolveKeysetPage } from './pagination.ts';
 import { PortfolioHistoryPoint } from './portfolio-history.ts';
 import { newestTradesFirst, Trade, TradeConnection, TRADES_PAGE } from './trade.ts';

@@ -1,21 +1,21 @@
 /**
- * Trade analytics, computed in SQL with exact NUMERIC: counts, volumes, net
- * position and volume-weighted average price, grouped as the client asks.
+ * Trade analytics: counts, volumes, net position and volume-weighted average
+ * price, grouped as the client asks. The SQL is db/trade-stats.ts.
  */
-import { sql, type SQL } from 'drizzle-orm';
-import { trades, type Trade } from '../db/schema.ts';
+import {
+  selectTradeStats,
+  TIME_BUCKETS,
+  TRADE_STATS_MAX_GROUPS,
+  type TimeBucket,
+  type TradeStatsRow,
+} from '../db/trade-stats.ts';
+import { compileTradeWhere, sideOf } from '../db/trades.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
-import { Market, Side, sideOf } from './enums.ts';
-import { argumentName } from './field-names.ts';
+import { Market, Side } from './enums.ts';
+import { argumentName } from './resolver-info.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
-import { compileTradeWhere, TradeWhere } from './trade.ts';
-
-/** Most groups one call may return. */
-export const TRADE_STATS_MAX_GROUPS = 10_000;
-
-const TIME_BUCKETS = ['day', 'week', 'month'] as const;
-type TimeBucket = (typeof TIME_BUCKETS)[number];
+import { TradeWhere } from './trade.ts';
 
 export const TradeGroupBy = builder.enumType('TradeGroupBy', {
   description: 'What to group trade statistics by. Time buckets are UTC; weeks start on Monday.',
@@ -28,18 +28,6 @@ export const TradeGroupBy = builder.enumType('TradeGroupBy', {
     MONTH: { value: 'month', description: 'The UTC calendar month of the trade.' },
   } as const,
 });
-
-interface TradeStatsRow {
-  symbol: string | null;
-  market: Trade['market'] | null;
-  isBuy: boolean | null;
-  bucketStart: string | null;
-  count: number;
-  buyVolumeUsd: string;
-  sellVolumeUsd: string;
-  netBaseAmount: string;
-  volumeWeightedAveragePrice: string | null;
-}
 
 const TradeStats = builder.objectRef<TradeStatsRow>('TradeStats').implement({
   description:
@@ -81,26 +69,6 @@ const TradeStats = builder.objectRef<TradeStatsRow>('TradeStats').implement({
   }),
 });
 
-const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
-/** Monday 1969-12-29 00:00 UTC: weeks are counted from a Monday. */
-const A_MONDAY_MS = -3 * DAY_MS;
-
-/**
- * The start of the trade's UTC day, week or month, in epoch milliseconds
- * (bigint). Days and weeks are plain integer arithmetic (a modulo that also
- * holds for instants before 1970); months need the calendar. The month unit
- * is a literal, not a parameter: PostgreSQL must see the grouped expression
- * and the selected one as the same.
- */
-function bucketStart(bucket: TimeBucket): SQL<string> {
-  const floorTo = (length: number, origin: number) =>
-    sql<string>`(${trades.timestamp} - (((${trades.timestamp} - ${sql.raw(String(origin))}) % ${sql.raw(String(length))}) + ${sql.raw(String(length))}) % ${sql.raw(String(length))})`;
-  if (bucket === 'day') return floorTo(DAY_MS, 0);
-  if (bucket === 'week') return floorTo(WEEK_MS, A_MONDAY_MS);
-  return sql<string>`(extract(epoch from date_trunc('month', to_timestamp(${trades.timestamp} / 1000.0) at time zone 'UTC')) * 1000)::bigint`;
-}
-
 builder.queryField('tradeStats', (t) =>
   t.field({
     type: [TradeStats],
@@ -126,54 +94,18 @@ builder.queryField('tradeStats', (t) =>
           `${argumentName(info, 'groupBy')} may hold one of DAY, WEEK and MONTH, not ${buckets.length}`,
         );
       }
-      const bucket = buckets[0];
-      // Each asked-for grouping is selected and grouped by; the others are null.
-      const groupExpressions: SQL[] = [];
-      const group = <Value>(
-        asked: boolean,
-        expression: () => SQL<Value>,
-        selected: (grouped: SQL<Value>) => SQL<Value> = (grouped) => grouped,
-      ): SQL<Value | null> => {
-        if (!asked) return sql<null>`null`;
-        const chosen = expression();
-        groupExpressions.push(chosen);
-        return selected(chosen);
-      };
-      const groups = {
-        symbol: group(groupBy.includes('symbol'), () => sql<string>`${trades.symbol}`),
-        market: group(groupBy.includes('market'), () => sql<Trade['market']>`${trades.market}`),
-        isBuy: group(groupBy.includes('side'), () => sql<boolean>`${trades.isBuy}`),
-        // Grouped and ordered as a number, read out as text (BIGINT, exact on both drivers).
-        bucketStart: group(
-          bucket !== undefined,
-          () => bucketStart(bucket!),
-          (grouped) => sql<string>`${grouped}::text`,
-        ),
-      };
-
-      const rows = await ctx.db
-        .select({
-          ...groups,
-          count: sql<number>`count(*)::int`,
-          buyVolumeUsd: sql<string>`round(coalesce(sum(${trades.usdValue}) filter (where ${trades.isBuy}), 0), 18)`,
-          sellVolumeUsd: sql<string>`round(coalesce(sum(${trades.usdValue}) filter (where not ${trades.isBuy}), 0), 18)`,
-          netBaseAmount: sql<string>`round(coalesce(sum(case when ${trades.isBuy} then ${trades.amount} else -${trades.amount} end), 0), 18)`,
-          volumeWeightedAveragePrice: sql<
-            string | null
-          >`round(sum(${trades.price} * ${trades.amount}) / nullif(sum(${trades.amount}), 0), 18)`,
-        })
-        .from(trades)
-        .where(args.where ? compileTradeWhere(args.where, argumentName(info, 'where')) : undefined)
-        .groupBy(...groupExpressions)
-        .orderBy(...groupExpressions)
-        .limit(TRADE_STATS_MAX_GROUPS + 1);
+      const rows = await selectTradeStats(
+        ctx.db,
+        args.where ? compileTradeWhere(args.where, argumentName(info, 'where')) : undefined,
+        groupBy,
+      );
       if (rows.length > TRADE_STATS_MAX_GROUPS) {
         throw badUserInput(
           `tradeStats would return more than ${TRADE_STATS_MAX_GROUPS} groups; narrow where, or group by less`,
         );
       }
       // With no groupBy and no matching trade, SQL still returns the one all-trades row, with zero counts.
-      return rows as TradeStatsRow[];
+      return rows;
     },
   }),
 );

@@ -3,26 +3,32 @@
  * Anyone may read the latest; the full list is the producer's, as the
  * all-trades view of the PostgREST deployment was. Writes: trade-writes.ts.
  */
-import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
+import {
+  compileTradeWhere,
+  selectLatestTrades,
+  selectTradeById,
+  sideOf,
+  tradeIdKey,
+  tradeListFilter,
+  tradeSortFields,
+  type TradeWhereShape,
+} from '../db/trades.ts';
 import { badUserInput } from '../errors.ts';
 import { abbreviate, checkWellFormed } from '../input-values.ts';
 import { builder } from './builder.ts';
-import { isBuyOf, Market, Side, sideOf, type SideValue } from './enums.ts';
+import { Market, Side } from './enums.ts';
 import {
-  columnConditions,
-  compileWhere,
   DecimalFilter,
   EpochMillisFilter,
   IDFilter,
   MarketFilter,
   SideFilter,
   StringFilter,
-  type Comparisons,
 } from './filters.ts';
-import { argumentName, fieldPath } from './field-names.ts';
+import { argumentName, fieldPath } from './resolver-info.ts';
 import { instantFields } from './instant-fields.ts';
-import { orderingOf, resolveKeysetConnection, type SortField } from './pagination.ts';
+import { orderingOf, resolveKeysetConnection } from './pagination.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
 
 export const LATEST_TRADES_MAX = 1000;
@@ -86,33 +92,10 @@ builder.queryField('latestTrades', (t) =>
         );
       }
       if (args.symbol != null) checkWellFormed(args.symbol, argumentName(info, 'symbol'));
-      return ctx.db
-        .select()
-        .from(trades)
-        .where(
-          and(
-            args.market ? eq(trades.market, args.market) : undefined,
-            args.symbol != null ? eq(trades.symbol, args.symbol) : undefined,
-          ),
-        )
-        .orderBy(desc(trades.timestamp), asc(trades.id))
-        .limit(limit);
+      return selectLatestTrades(ctx.db, { limit, market: args.market, symbol: args.symbol });
     },
   }),
 );
-
-export interface TradeWhereShape {
-  id?: Comparisons<string | number> | null;
-  timestamp?: Comparisons<number> | null;
-  market?: Comparisons<TradeRow['market']> | null;
-  symbol?: Comparisons<string> | null;
-  side?: Comparisons<SideValue> | null;
-  amount?: Comparisons<string> | null;
-  price?: Comparisons<string> | null;
-  usdValue?: Comparisons<string> | null;
-  and?: readonly TradeWhereShape[] | null;
-  or?: readonly TradeWhereShape[] | null;
-}
 
 export const TradeWhere = builder.inputRef<TradeWhereShape>('TradeWhere').implement({
   description: 'Conditions on trades: all given must hold; `and` and `or` combine further conditions.',
@@ -130,38 +113,8 @@ export const TradeWhere = builder.inputRef<TradeWhereShape>('TradeWhere').implem
   }),
 });
 
-/** The SQL of a TradeWhere, or undefined for one with no condition. */
-export function compileTradeWhere(where: TradeWhereShape, path: string) {
-  return compileWhere(where, path, (branch, at) => [
-    ...columnConditions(trades.id, branch.id, `${at}.id`, wellFormedText(`${at}.id`)),
-    ...columnConditions(trades.timestamp, branch.timestamp, `${at}.timestamp`, String),
-    ...columnConditions(trades.market, branch.market, `${at}.market`),
-    ...columnConditions(trades.symbol, branch.symbol, `${at}.symbol`, wellFormedText(`${at}.symbol`)),
-    ...columnConditions(trades.isBuy, branch.side, `${at}.side`, isBuyOf),
-    ...columnConditions(trades.amount, branch.amount, `${at}.amount`),
-    ...columnConditions(trades.price, branch.price, `${at}.price`),
-    ...columnConditions(trades.usdValue, branch.usdValue, `${at}.usdValue`),
-  ]);
-}
-
-/** A text compared with a text column, refused if it holds a lone surrogate (it would match U+FFFD). */
-function wellFormedText(path: string) {
-  return (value: string | number) => {
-    const text = String(value);
-    checkWellFormed(text, path);
-    return text;
-  };
-}
-
-const tradeSortFields: Record<string, SortField<TradeRow>> = {
-  timestamp: { column: trades.timestamp, property: 'timestamp', kind: 'bigint' },
-  symbol: { column: trades.symbol, property: 'symbol', kind: 'text' },
-  usdValue: { column: trades.usdValue, property: 'usdValue', kind: 'decimal' },
-};
-const byId: SortField<TradeRow> = { column: trades.id, property: 'id', kind: 'text' };
-
 /** Newest first, trades of one millisecond in id order: the default everywhere. */
-export const newestTradesFirst = orderingOf(['timestamp_desc'], tradeSortFields, byId, 'orderBy');
+export const newestTradesFirst = orderingOf(['timestamp_desc'], tradeSortFields, tradeIdKey, 'orderBy');
 
 export const TradeOrder = builder.enumType('TradeOrder', {
   description: 'A way to order trades. Trades equal on every ordering given come in id order.',
@@ -203,16 +156,12 @@ builder.queryField('trades', (t) =>
           args,
           fieldName: fieldPath(info),
           ordering: args.orderBy?.length
-            ? orderingOf(args.orderBy, tradeSortFields, byId, argumentName(info, 'orderBy'))
+            ? orderingOf(args.orderBy, tradeSortFields, tradeIdKey, argumentName(info, 'orderBy'))
             : newestTradesFirst,
           limits: TRADES_PAGE,
-          filter: and(
+          filter: tradeListFilter(
             args.where ? compileTradeWhere(args.where, argumentName(info, 'where')) : undefined,
-            args.market ? eq(trades.market, args.market) : undefined,
-            args.symbol != null ? eq(trades.symbol, args.symbol) : undefined,
-            args.isBuy != null ? eq(trades.isBuy, args.isBuy) : undefined,
-            args.from != null ? gte(trades.timestamp, String(args.from)) : undefined,
-            args.to != null ? lt(trades.timestamp, String(args.to)) : undefined,
+            args,
           ),
         });
       },
@@ -228,13 +177,9 @@ builder.queryField('trade', (t) =>
     authScopes: { producer: true },
     description: 'One trade by its order id, or null if there is none. Producer only, like Query.trades.',
     args: { id: t.arg.id({ required: true, description: "The producer's order id." }) },
-    resolve: async (_root, { id }, ctx, info) => {
+    resolve: (_root, { id }, ctx, info) => {
       checkWellFormed(String(id), argumentName(info, 'id'));
-      const [trade] = await ctx.db
-        .select()
-        .from(trades)
-        .where(eq(trades.id, String(id)));
-      return trade ?? null;
+      return selectTradeById(ctx.db, String(id));
     },
   }),
 );

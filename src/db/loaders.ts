@@ -11,7 +11,8 @@
  */
 import DataLoader from 'dataloader';
 import { and, asc, desc, sql } from 'drizzle-orm';
-import type { Database } from './db/database.ts';
+import type { Database } from './database.ts';
+import { pageConditions, type CursorValue, type Ordering } from './keyset.ts';
 import {
   intervalMillis,
   portfolioHistory,
@@ -19,8 +20,7 @@ import {
   type IntervalValue,
   type PortfolioHistoryPoint,
   type Trade,
-} from './db/schema.ts';
-import { pageConditions, type CursorValue, type Ordering } from './schema/pagination.ts';
+} from './schema.ts';
 
 /** The trades of a history point: one market (or all, for a point without one) over [start, end). */
 export interface TradeWindow {
