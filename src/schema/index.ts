@@ -5,7 +5,7 @@
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './enums.ts';
-import './connection.ts';
+import './pagination.ts';
 import './viewer.ts';
 import './trade.ts';
 import './trade-writes.ts';

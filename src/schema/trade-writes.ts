@@ -1,19 +1,16 @@
 /**
  * The producer's writes of trades: one statement per batch, all or nothing.
  */
-import { sql } from 'drizzle-orm';
 import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
+import { deleteTradesById } from '../db/trades.ts';
 import { checkInstant, checkText, checkWellFormed, TRADE_TEXT_MAX } from '../input-values.ts';
-import { checkBatchSize, checkNoDuplicates } from './batch-input.ts';
-import { argumentName } from './field-names.ts';
+import { checkBatchSize, checkNoDuplicates, DeletePayload, upsertCountFields } from './writes.ts';
+import { argumentName, selectsField } from './resolver-info.ts';
 import { builder } from './builder.ts';
-import { DeletePayload } from './delete-payload.ts';
 import { Market } from './enums.ts';
 import { Decimal, EpochMillis } from './scalars.ts';
-import { selectsField } from './selection.ts';
 import { Trade } from './trade.ts';
-import { upsertCountFields } from './upsert-counts.ts';
 
 const TradeInput = builder.inputType('TradeInput', {
   description: 'A trade to insert, or to overwrite if a trade with its id exists.',
@@ -124,11 +121,7 @@ builder.mutationField('deleteTrades', (t) =>
       checkBatchSize(args.ids, ctx.settings.maxBatchSize, where);
       const ids = args.ids.map(String);
       ids.forEach((id, index) => checkWellFormed(id, `${where}: ids[${index}]`));
-      const deleted = await ctx.db
-        .delete(trades)
-        .where(sql`${trades.id} = any(${sql.param(ids)}::text[])`)
-        .returning({ id: trades.id });
-      return { deletedIds: deleted.map((row) => row.id) };
+      return { deletedIds: await deleteTradesById(ctx.db, ids) };
     },
   }),
 );

@@ -1,8 +1,20 @@
 /**
- * Whether the client selected a field, so a resolver can skip work (such as
+ * What resolvers read from their `info`: how error messages name where a bad
+ * value came from (so a renamed field or argument is named right), and
+ * whether the client selected a field, so a resolver can skip work (such as
  * returning 10,000 written rows) that nobody will read.
  */
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
+/** "Query.trades": the field being resolved, on its parent type. */
+export function fieldPath(info: GraphQLResolveInfo): string {
+  return `${info.parentType.name}.${info.fieldName}`;
+}
+
+/** "Argument "trades" of Mutation.upsertTrades", the start of every message about an argument. */
+export function argumentName(info: GraphQLResolveInfo, argument: string): string {
+  return `Argument "${argument}" of ${fieldPath(info)}`;
+}
 
 function selects(
   selectionSet: SelectionSetNode | undefined,
