@@ -4,7 +4,8 @@
  */
 import type { Authenticate, Viewer } from './auth/authenticate.ts';
 import type { Database } from './db/database.ts';
-import type { Loaders } from './loaders.ts';
+import type { WithRoleTransaction } from './db/role-transaction.ts';
+import type { Loaders } from './db/loaders.ts';
 
 /** Server settings resolvers need, the same for every request. */
 export interface RequestSettings {
@@ -30,6 +31,13 @@ export interface Context {
   db: Database;
   /** Batching loaders bound to `db`; made with it, for each operation. */
   loaders: Loaders;
+  /**
+   * The one way to the database: a transaction under a viewer's role, after
+   * admission, retried where the database gave up on it. Queries and
+   * mutations reach it through the operation-transaction plugin; a
+   * subscription event handler calls it the same way.
+   */
+  withRoleTransaction: WithRoleTransaction;
 }
 
 /** Stands in for `db` and `loaders` until an operation's transaction begins, so a stray query fails loudly. */
@@ -57,11 +65,13 @@ export async function createRequestContext(
   request: Request,
   viewerOf: ViewerOf,
   settings: RequestSettings,
+  withRoleTransaction: WithRoleTransaction,
 ): Promise<Context> {
   return {
     viewer: await viewerOf(request),
     settings,
     db: outsideAnOperation('db'),
     loaders: outsideAnOperation('loaders'),
+    withRoleTransaction,
   };
 }

@@ -2,8 +2,7 @@
  * The GraphQL server as a fetch handler, with no port: index.ts listens,
  * tests call `app.fetch(...)` directly.
  */
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
+import { createYoga, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GraphQLSchema } from 'graphql';
@@ -12,21 +11,12 @@ import type { BrowserConfig, LimitsConfig, RateLimitConfig } from './config.ts';
 import { DEFAULT_HEALTH_TIMEOUT_MS } from './config.ts';
 import { createRequestContext, viewerOnce, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
-import { pingWithin } from './db/readiness.ts';
-import {
-  corsOptionsFor,
-  CSRF_HEADER,
-  useIntrospectionSwitch,
-  useVaryOrigin,
-} from './plugins/browser-defaults.ts';
+import { createRoleTransactions } from './db/role-transaction.ts';
+import { pipeline } from './pipeline.ts';
+import { corsOptionsFor } from './plugins/browser-defaults.ts';
 import { createMaskError, logWithErrorIds } from './plugins/error-masking.ts';
 import { createObservability } from './plugins/observability.ts';
-import { useCompiledExecution } from './plugins/compiled-execution.ts';
-import { useOperationLimits } from './plugins/operation-limits.ts';
-import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
-import { useOperationTransaction } from './plugins/operation-transaction.ts';
-import { useRateLimit } from './plugins/rate-limit.ts';
-import { useValueErrorLocations } from './plugins/value-error-locations.ts';
+import type { TrustedDocuments } from './plugins/trusted-documents.ts';
 import { schema as folioqlSchema } from './schema/index.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -104,10 +94,12 @@ export function createApp({
 }: AppOptions) {
   const observability = createObservability({ database, metrics, requestLog, graphqlPath: GRAPHQL_PATH });
   const viewerOf = viewerOnce(authenticate);
+  // The one way to the database, for queries, mutations and subscription events alike.
+  const withRoleTransaction = createRoleTransactions(database, settings);
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: ({ request }) => createRequestContext(request, viewerOf, settings),
+    context: ({ request }) => createRequestContext(request, viewerOf, settings, withRoleTransaction),
     // Inlined GraphiQL: the page loads nothing from a CDN, so it works offline.
     // Its bundle is loaded on the first visit: a server nobody browses keeps
     // its ~70 MB out of memory.
@@ -121,40 +113,18 @@ export function createApp({
     maxRequestBodySize: limits.requestBytes,
     maskedErrors: { maskError: createMaskError(observability) },
     logging: logWithErrorIds(logger),
-    plugins: [
-      // Before all: every response, a refused one too, gets its request id and log line.
-      observability.plugin,
-      // First: a client over its limit is refused before anything else is done for it.
-      useRateLimit(rateLimit, viewerOf),
-      // A GET, or a POST of a form or text/plain, must carry this header: a page
-      // of another origin cannot add it without a CORS preflight.
-      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
-      useVaryOrigin(browser.corsOrigins),
-      useIntrospectionSwitch(browser.introspection),
-      trustedDocuments ? useTrustedDocuments(trustedDocuments) : {},
-      useValueErrorLocations(),
-      // Limits first: an operation over them is refused before its transaction begins.
-      useOperationLimits(limits),
-      // Before the transaction plugin, which runs whatever executor is set by then.
-      useCompiledExecution(),
-      useOperationTransaction(database, settings),
-      useReadinessCheck({
-        endpoint: READINESS_PATH,
-        check: async ({ fetchAPI }) => {
-          try {
-            await pingWithin(database, healthTimeoutMs);
-            return fetchAPI.Response.json({ status: 'ok', database: database.driver });
-          } catch (error) {
-            // The reason goes to the server log, not into a public response.
-            logger.warn('Readiness check failed: the database did not answer', error);
-            return fetchAPI.Response.json(
-              { status: 'unavailable', database: database.driver },
-              { status: 503 },
-            );
-          }
-        },
-      }),
-    ],
+    plugins: pipeline({
+      database,
+      logger,
+      observability,
+      viewerOf,
+      limits,
+      trustedDocuments,
+      browser,
+      rateLimit,
+      readinessPath: READINESS_PATH,
+      healthTimeoutMs,
+    }),
   });
 }
 

@@ -1,6 +1,8 @@
 /**
  * One transaction under a caller's role: the only way request code reaches
- * the database.
+ * the database. `withRoleTransaction` (from `createRoleTransactions`) is the
+ * entry for queries, mutations and subscription events alike: admission,
+ * then the transaction, tried again where the database gave up on it.
  *
  * Its first statement switches the role, hands over the token's claims where
  * row-level-security policies read them (request.jwt.claims, PostgREST's
@@ -9,11 +11,13 @@
  * (set_config(…, true)): nothing outlives the transaction on the connection,
  * which keeps the server safe behind PgBouncer in transaction mode.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import type { GraphQLError } from 'graphql';
 import { clientError, ERROR_CODES } from '../errors.ts';
 import type { Logger } from 'drizzle-orm/logger';
-import type { Database } from './database.ts';
+import type { Database, DatabaseConnection } from './database.ts';
+import { postgresErrorOf } from './errors.ts';
 
 export interface RoleSession {
   role: string;
@@ -160,4 +164,88 @@ export async function inRoleTransaction<T>(
     throw error;
   }
   return outcome!.value;
+}
+
+/** Deadlock and serialization failure: the database gave up on the transaction, and trying again is safe. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 3;
+
+/** Whether `failure` (an error, or one of a result's errors) is one that trying again may not meet. */
+export function isRetryableFailure(failure: unknown): boolean {
+  const code = postgresErrorOf(failure)?.code;
+  return code !== undefined && RETRYABLE_SQLSTATES.has(code);
+}
+
+/** What one attempt's work decided: commit or roll back, and whether to try again (not after the last). */
+export interface AttemptOutcome<T> {
+  value: T;
+  commit: boolean;
+  /** The work failed for a reason trying again may fix (see `isRetryableFailure`). */
+  retry?: boolean;
+}
+
+export interface RoleTransactionOptions {
+  /** Waits for the write turn and takes the write lock (only a producer's mutation). */
+  writes: boolean;
+  /** When the whole operation's budget ends (epoch ms); unless given, OPERATION_TIMEOUT_MS from now. */
+  deadline?: number;
+}
+
+/**
+ * Runs `work` in one transaction as `viewer`'s role: admitted first (write
+ * turn, connection), and tried up to three times in all, each in a fresh
+ * transaction, while the database gives up on it (deadlock, serialization
+ * failure) by an error or by what the work reports. One budget covers every
+ * attempt and every wait.
+ */
+export type WithRoleTransaction = <T>(
+  viewer: Pick<RoleSession, 'role' | 'claims'>,
+  options: RoleTransactionOptions,
+  work: (tx: Database) => Promise<AttemptOutcome<T>>,
+) => Promise<T>;
+
+/** `withRoleTransaction` bound to one database connection and the server's timeouts. */
+export function createRoleTransactions(
+  database: Pick<DatabaseConnection, 'db' | 'admission'>,
+  { statementTimeoutMs, operationTimeoutMs }: { statementTimeoutMs: number; operationTimeoutMs: number },
+): WithRoleTransaction {
+  const { db, admission } = database;
+  return async function withRoleTransaction<T>(
+    { role, claims }: Pick<RoleSession, 'role' | 'claims'>,
+    { writes, deadline = Date.now() + operationTimeoutMs }: RoleTransactionOptions,
+    work: (tx: Database) => Promise<AttemptOutcome<T>>,
+  ): Promise<T> {
+    const session: RoleSession = {
+      role,
+      claims,
+      statementTimeoutMs,
+      writes,
+      lockTimeoutMs: admission.options.writeWaitMs,
+      deadline,
+    };
+    const attempt = () =>
+      admission.run({ writes, deadline }, () =>
+        inRoleTransaction(db, session, async (tx) => {
+          const outcome = await work(tx);
+          return { value: outcome, commit: outcome.commit };
+        }),
+      );
+
+    for (let attemptNumber = 1; ; attemptNumber++) {
+      const last = attemptNumber === MAX_ATTEMPTS;
+      let outcome: AttemptOutcome<T>;
+      try {
+        outcome = await attempt();
+      } catch (error) {
+        if (last || !isRetryableFailure(error)) throw error;
+        await sleep(Math.random() * 20 * attemptNumber);
+        continue;
+      }
+      if (!last && outcome.retry) {
+        await sleep(Math.random() * 20 * attemptNumber);
+        continue;
+      }
+      return outcome.value;
+    }
+  };
 }

@@ -7,7 +7,7 @@
  * - Schema introspection can be switched off (INTROSPECTION=false):
  *   `__schema` and `__type` are refused by validation, `__typename` works.
  *
- * CSRF prevention is yoga's plugin (see yoga.ts): a GraphQL request that a
+ * CSRF prevention is yoga's plugin (see pipeline.ts): a GraphQL request that a
  * browser may send cross-origin without a preflight (a GET, or a POST of a
  * form or text/plain) must carry CSRF_HEADER. JSON POSTs need nothing.
  */

@@ -17,8 +17,8 @@
  *
  * Checking the variables is itself a full pass over them, as long as the
  * operation's 10,000 trades: where the operation-limits plugin has already
- * coerced the same variables without an error (`variablesChecked`), the
- * check is not repeated.
+ * coerced the same variables without an error (the operation's
+ * `variablesChecked`, see operations.ts), the check is not repeated.
  *
  * Compiled operations are kept per parsed document, and the parser cache
  * keeps at most a bounded number of documents, so this cache is bounded too.
@@ -26,7 +26,6 @@
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import {
   getNamedType,
-  getOperationAST,
   getVariableValues,
   isInputObjectType,
   typeFromAST,
@@ -36,13 +35,13 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { PerDocument } from './per-document.ts';
+import { PerDocument, type OperationStates } from './operations.ts';
 
 interface Compiled {
   query: CompiledQuery['query'];
 }
 
-export function useCompiledExecution(): Plugin {
+export function useCompiledExecution(operations: OperationStates): Plugin {
   /** Per document, per operation name; null for what graphql-jit is not to run. */
   const compiledOperations = new PerDocument<Compiled | null>();
 
@@ -50,7 +49,8 @@ export function useCompiledExecution(): Plugin {
     onExecute({ args, executeFn, setExecuteFn }) {
       // No such operation: the standard executor says so. Keyed by the names
       // the document really has, so made-up names cannot grow the cache.
-      const operation = getOperationAST(args.document, args.operationName);
+      const state = operations.of(args);
+      const { operation } = state;
       if (!operation) return;
       const compiled = compiledOperations.get(args.document, operation.name?.value ?? '', () => {
         if (takesSelfContainingInput(args.schema, operation)) return null;
@@ -67,7 +67,7 @@ export function useCompiledExecution(): Plugin {
         const { variableDefinitions = [] } = operation;
         if (
           variableDefinitions.length > 0 &&
-          !variablesChecked.has(inputs) &&
+          !state.variablesChecked &&
           getVariableValues(executionArgs.schema, variableDefinitions, inputs, { maxErrors: 1 }).errors
         ) {
           return executeFn(executionArgs);
@@ -77,12 +77,6 @@ export function useCompiledExecution(): Plugin {
     },
   };
 }
-
-/**
- * Variable values that graphql-js has coerced without an error in this
- * request (the operation-limits plugin does, to measure page sizes).
- */
-export const variablesChecked = new WeakSet<object>();
 
 function takesSelfContainingInput(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
   return (operation.variableDefinitions ?? []).some((definition) => {

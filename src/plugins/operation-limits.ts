@@ -12,14 +12,12 @@
  */
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { getOperationAST, GraphQLError, Lexer, Source, TokenKind, validate } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, validate } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig, OperationLimits } from '../config.ts';
 import type { Context } from '../context.ts';
 import { clientError, ERROR_CODES } from '../errors.ts';
-import { variablesChecked } from './compiled-execution.ts';
-import { PerDocument } from './per-document.ts';
-import { isIntrospectionField, selectsOnly } from './root-fields.ts';
+import { isIntrospectionField, PerDocument, selectsOnly, type OperationStates } from './operations.ts';
 import { summarizeOperation, type OperationSummary } from './selection-summary.ts';
 
 /**
@@ -94,7 +92,7 @@ function nestingDepth(value: unknown, stopAt: number): number {
   return deepest;
 }
 
-export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
+export function useOperationLimits(limits: LimitsConfig, operations: OperationStates): Plugin<Context> {
   const verdicts = new PerDocument<GraphQLError[]>();
   const sizes = new PerDocument<OperationSummary>();
   return {
@@ -160,7 +158,8 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
     },
 
     onExecute({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
+      const state = operations.of(args);
+      const { operation } = state;
       if (!operation) return;
       const context = args.contextValue as Context;
       const { role, isProducer } = context.viewer;
@@ -244,8 +243,7 @@ export function useOperationLimits(limits: LimitsConfig): Plugin<Context> {
         // Only limit errors: invalid variables are left for execution to report, as usual.
         const overLimits = errors.filter((error) => error.extensions?.code === 'OPERATION_LIMIT');
         // No other error: the measure coerced every variable, and execution need not check them again.
-        if (errors.length === overLimits.length && args.variableValues)
-          variablesChecked.add(args.variableValues);
+        if (errors.length === overLimits.length && args.variableValues) state.variablesChecked = true;
         return overLimits;
       };
       // Without variables the verdict depends only on the operation and the

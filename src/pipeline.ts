@@ -1,0 +1,101 @@
+/**
+ * The yoga plugins, in the order they run. Yoga calls each hook (onRequest,
+ * onParse, onValidate, onExecute, …) plugin by plugin in this order, and in
+ * onExecute each plugin that wraps execution wraps what the plugins before it
+ * set: so the order is part of the behaviour, and each step says why it
+ * stands where it stands.
+ *
+ * The plugins that execute one operation share its state (the operation,
+ * whether its variables were checked) through `OperationStates`, made here
+ * once for this pipeline, and through nothing kept at module level.
+ */
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useReadinessCheck, type Plugin, type YogaLogger } from 'graphql-yoga';
+import type { BrowserConfig, LimitsConfig, RateLimitConfig } from './config.ts';
+import type { Context, ViewerOf } from './context.ts';
+import type { DatabaseConnection } from './db/database.ts';
+import { pingWithin } from './db/readiness.ts';
+import { CSRF_HEADER, useIntrospectionSwitch, useVaryOrigin } from './plugins/browser-defaults.ts';
+import { useCompiledExecution } from './plugins/compiled-execution.ts';
+import type { Observability } from './plugins/observability.ts';
+import { useOperationLimits } from './plugins/operation-limits.ts';
+import { useOperationTransaction } from './plugins/operation-transaction.ts';
+import { OperationStates } from './plugins/operations.ts';
+import { useRateLimit } from './plugins/rate-limit.ts';
+import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
+import { useValueErrorLocations } from './plugins/value-error-locations.ts';
+
+export interface PipelineOptions {
+  database: DatabaseConnection;
+  logger: YogaLogger;
+  observability: Observability;
+  viewerOf: ViewerOf;
+  limits: LimitsConfig;
+  trustedDocuments?: TrustedDocuments;
+  browser: BrowserConfig;
+  rateLimit: RateLimitConfig;
+  readinessPath: string;
+  healthTimeoutMs: number;
+}
+
+export function pipeline({
+  database,
+  logger,
+  observability,
+  viewerOf,
+  limits,
+  trustedDocuments,
+  browser,
+  rateLimit,
+  readinessPath,
+  healthTimeoutMs,
+}: PipelineOptions): (Plugin<Context> | Plugin | {})[] {
+  const operations = new OperationStates();
+  return [
+    // Before all: every response, a refused one too, gets its request id and log line.
+    observability.plugin,
+    // First of the checks: a client over its limit is refused before anything
+    // else is done for it, before its document is even parsed.
+    useRateLimit(rateLimit, viewerOf),
+    // A GET, or a POST of a form or text/plain, must carry this header: a page
+    // of another origin cannot add it without a CORS preflight.
+    useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+    // Vary: Origin on every response whose CORS headers depend on the Origin.
+    useVaryOrigin(browser.corsOrigins),
+    // A validation rule, so refused introspection is cached with the document's validation.
+    useIntrospectionSwitch(browser.introspection),
+    // Trusted documents before the limits: a document not in the manifest is
+    // refused before it is parsed or measured.
+    trustedDocuments ? useTrustedDocuments(trustedDocuments) : {},
+    // Validation only: names the argument in errors about literal values; no bearing on execution.
+    useValueErrorLocations(),
+    // Limits before the executors: an operation over them is refused before
+    // its transaction begins. It also marks the operation's variables as
+    // checked, which the compiled executor reads.
+    useOperationLimits(limits, operations),
+    // The executor before the transaction: the transaction plugin runs
+    // whatever executor is set by then, once per attempt.
+    useCompiledExecution(operations),
+    // Last of the executors: wraps the execution in the role transaction
+    // (withRoleTransaction, on the context).
+    useOperationTransaction(operations),
+    // /healthz is answered in onRequest, after the plugins above have seen the
+    // request (its id and log line); it reads no operation.
+    useReadinessCheck({
+      endpoint: readinessPath,
+      check: async ({ fetchAPI }) => {
+        try {
+          await pingWithin(database, healthTimeoutMs);
+          return fetchAPI.Response.json({ status: 'ok', database: database.driver });
+        } catch (error) {
+          // The reason goes to the server log, not into a public response.
+          logger.warn('Readiness check failed: the database did not answer', error);
+          return fetchAPI.Response.json(
+            { status: 'unavailable', database: database.driver },
+            { status: 503 },
+          );
+        }
+      },
+    }),
+  ];
+}
