@@ -308,6 +308,11 @@ export const SETTINGS = {
     meaning:
       '`only`: run only the trusted documents of `src/client/generated/persisted-documents.json`; a path: those of another manifest (see [Trusted documents](#trusted-documents)).',
   },
+  COMPILED_EXECUTION: {
+    ...boolean(true),
+    meaning:
+      'Run operations compiled by graphql-jit (see [Performance](#performance) for what it gains); `false` runs every operation on graphql-js.',
+  },
   STATEMENT_TIMEOUT_MS: {
     ...integer(5_000, 100, 3_600_000),
     meaning:
@@ -620,6 +625,8 @@ function arrange(settings: Settings) {
     },
     /** With a manifest path, the server runs only the trusted documents it lists. */
     persistedOperations: s.PERSISTED_OPERATIONS,
+    /** Run operations compiled by graphql-jit rather than graphql-js's executor. */
+    compiledExecution: s.COMPILED_EXECUTION,
     /** What web pages may do with the API: read it from other origins, explore it. */
     browser: {
       /**

@@ -32,6 +32,7 @@ export interface PipelineOptions {
   viewerOf: ViewerOf;
   limits: LimitsConfig;
   trustedDocuments?: TrustedDocuments;
+  compiledExecution: boolean;
   browser: BrowserConfig;
   rateLimit: RateLimitConfig;
   readinessPath: string;
@@ -45,6 +46,7 @@ export function pipeline({
   viewerOf,
   limits,
   trustedDocuments,
+  compiledExecution,
   browser,
   rateLimit,
   readinessPath,
@@ -75,7 +77,7 @@ export function pipeline({
     useOperationLimits(limits, operations),
     // The executor before the transaction: the transaction plugin runs
     // whatever executor is set by then, once per attempt.
-    useCompiledExecution(operations),
+    compiledExecution ? useCompiledExecution(operations) : {},
     // Last of the executors: wraps the execution in the role transaction
     // (withRoleTransaction, on the context).
     useOperationTransaction(operations),

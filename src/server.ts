@@ -54,6 +54,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       limits: config.limits,
       browser: config.browser,
       rateLimit: config.rateLimit,
+      compiledExecution: config.compiledExecution,
       trustedDocuments: config.persistedOperations
         ? readTrustedDocuments(config.persistedOperations)
         : undefined,

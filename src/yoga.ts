@@ -61,6 +61,8 @@ export interface AppOptions {
   limits: LimitsConfig;
   /** When given, the server runs only these documents (PERSISTED_OPERATIONS). */
   trustedDocuments?: TrustedDocuments;
+  /** Whether operations run compiled by graphql-jit (COMPILED_EXECUTION); on unless given. */
+  compiledExecution?: boolean;
   /** This app's Prometheus registry (METRICS_PORT); none, no metrics are kept. */
   metrics?: Registry;
   /** Where the one JSON line per request goes; none, it is not written. */
@@ -85,6 +87,7 @@ export function createApp({
   settings,
   limits,
   trustedDocuments,
+  compiledExecution = true,
   metrics,
   requestLog,
   schema = folioqlSchema,
@@ -120,6 +123,7 @@ export function createApp({
       viewerOf,
       limits,
       trustedDocuments,
+      compiledExecution,
       browser,
       rateLimit,
       readinessPath: READINESS_PATH,

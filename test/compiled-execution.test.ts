@@ -54,4 +54,31 @@ forEachDriver((database) => {
       'Variable "$limit" got invalid value "ten"; Int cannot represent non-integer value: "ten"',
     );
   });
+
+  it('answers the same with COMPILED_EXECUTION off, on graphql-js', async () => {
+    await resetTables(database().db);
+    await seedDemoData(database().db);
+    const query = /* GraphQL */ `
+      {
+        latestTrades(limit: 5) {
+          id
+          time
+          symbol
+          amount
+          usdValue
+        }
+        portfolioHistory(interval: WEEK, first: 3) {
+          totalCount
+          nodes {
+            time
+            usdTotalValue
+          }
+        }
+      }
+    `;
+    const compiled = await graphql(createTestApp(database()), query);
+    const interpreted = await graphql(createTestApp(database(), { compiledExecution: false }), query);
+    expect(compiled.errors).toBeUndefined();
+    expect(interpreted.text).toBe(compiled.text);
+  });
 });
