@@ -39,26 +39,15 @@ export interface PipelineOptions {
   healthTimeoutMs: number;
 }
 
-export function pipeline({
-  database,
-  logger,
-  observability,
-  viewerOf,
-  limits,
-  trustedDocuments,
-  compiledExecution,
-  browser,
-  rateLimit,
-  readinessPath,
-  healthTimeoutMs,
-}: PipelineOptions): (Plugin<Context> | Plugin | {})[] {
+export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | {})[] {
+  const { database, observability, browser } = options;
   const operations = new OperationStates();
   return [
     // Before all: every response, a refused one too, gets its request id and log line.
     observability.plugin,
     // First of the checks: a client over its limit is refused before anything
     // else is done for it, before its document is even parsed.
-    useRateLimit(rateLimit, viewerOf),
+    useRateLimit(options.rateLimit, options.viewerOf),
     // A GET, or a POST of a form or text/plain, must carry this header: a page
     // of another origin cannot add it without a CORS preflight.
     useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
@@ -68,30 +57,30 @@ export function pipeline({
     useIntrospectionSwitch(browser.introspection),
     // Trusted documents before the limits: a document not in the manifest is
     // refused before it is parsed or measured.
-    trustedDocuments ? useTrustedDocuments(trustedDocuments) : {},
+    options.trustedDocuments ? useTrustedDocuments(options.trustedDocuments) : {},
     // Validation only: names the argument in errors about literal values; no bearing on execution.
     useValueErrorLocations(),
     // Limits before the executors: an operation over them is refused before
     // its transaction begins. It also marks the operation's variables as
     // checked, which the compiled executor reads.
-    useOperationLimits(limits, operations),
+    useOperationLimits(options.limits, operations),
     // The executor before the transaction: the transaction plugin runs
     // whatever executor is set by then, once per attempt.
-    compiledExecution ? useCompiledExecution(operations) : {},
+    options.compiledExecution ? useCompiledExecution(operations) : {},
     // Last of the executors: wraps the execution in the role transaction
     // (withRoleTransaction, on the context).
     useOperationTransaction(operations),
     // /healthz is answered in onRequest, after the plugins above have seen the
     // request (its id and log line); it reads no operation.
     useReadinessCheck({
-      endpoint: readinessPath,
+      endpoint: options.readinessPath,
       check: async ({ fetchAPI }) => {
         try {
-          await pingWithin(database, healthTimeoutMs);
+          await pingWithin(database, options.healthTimeoutMs);
           return fetchAPI.Response.json({ status: 'ok', database: database.driver });
         } catch (error) {
           // The reason goes to the server log, not into a public response.
-          logger.warn('Readiness check failed: the database did not answer', error);
+          options.logger.warn('Readiness check failed: the database did not answer', error);
           return fetchAPI.Response.json(
             { status: 'unavailable', database: database.driver },
             { status: 503 },
