@@ -7,83 +7,109 @@
 import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import { badUserInput } from '../errors.ts';
 import type { Database } from './database.ts';
-import { columnConditions, compileWhere, type Comparisons } from './filters.ts';
+import {
+  sortFieldsOf,
+  whereCompiler,
+  writableColumnsOf,
+  type ColumnDescription,
+  type TableDescription,
+} from './columns.ts';
 import type { SortField } from './keyset.ts';
 import { portfolioHistory, type IntervalValue, type PortfolioHistoryPoint } from './schema.ts';
 
-type HistoryColumns = typeof portfolioHistory._.columns;
-/** The NUMERIC(48,18) columns of a history point, read off the table definition. */
-export type DecimalColumn = {
-  [Column in keyof HistoryColumns]: HistoryColumns[Column]['_']['dataType'] extends 'string numeric'
-    ? Column
-    : never;
-}[keyof HistoryColumns];
+/** What each column of portfolio_history is in GraphQL: the point's fields, its where, input and order. */
+export const historyColumns = {
+  id: {
+    description: 'Database id of the point; stable while the point exists.',
+    filter: { description: 'The database id.', toDatabase: historyIdValue },
+  },
+  timestamp: {
+    // Shown as `timestamp` and `time` (src/schema/instant-fields.ts).
+    description: 'Start of the interval',
+    filter: { description: 'The start of the interval.' },
+    sort: { asc: 'Oldest first.', desc: 'Newest first.' },
+    input: { description: 'Start of the interval.' },
+  },
+  updatedAt: {
+    description: 'When the producer last wrote the point, in epoch milliseconds.',
+    // Left out, it is the time of the write (src/schema/portfolio-history-writes.ts).
+    input: { description: 'When the producer computed the point; the time of the write when left out.' },
+  },
+  market: {
+    description: 'The market the point describes.',
+    filter: { description: 'The market.' },
+    input: { description: 'The market.' },
+  },
+  interval: {
+    description: 'The length of the interval.',
+    filter: { description: 'The interval length.' },
+    input: { description: 'The interval length.' },
+  },
+  ...decimal(
+    'usdTotalValue',
+    'Value of the whole portfolio in US dollars at the end of the interval (or now, while it lasts).',
+    'Value of the portfolio in US dollars.',
+  ),
+  ...decimal(
+    'usdHeld',
+    'The part of the value held in US dollars rather than in other assets.',
+    'The part held in US dollars.',
+  ),
+  ...decimal(
+    'intervalPctReturn',
+    "The portfolio's return over the interval, in percent (2.5 means +2.5 %).",
+    'Return over the interval, in percent.',
+  ),
+  ...decimal(
+    'benchmarkBtcValue',
+    'What the portfolio would be worth in US dollars had it been held in BTC instead.',
+    'The value had it been held in BTC.',
+  ),
+  ...decimal(
+    'benchmarkBtcIntervalPctReturn',
+    "BTC's return over the interval, in percent.",
+    "BTC's return over the interval, in percent.",
+  ),
+  ...decimal(
+    'benchmarkEthValue',
+    'What the portfolio would be worth in US dollars had it been held in ETH instead.',
+    'The value had it been held in ETH.',
+  ),
+  ...decimal(
+    'benchmarkEthIntervalPctReturn',
+    "ETH's return over the interval, in percent.",
+    "ETH's return over the interval, in percent.",
+  ),
+} satisfies TableDescription<typeof portfolioHistory>;
 
-/** The NUMERIC(48,18) columns of a history point, in table order. */
-export const decimalColumns = [
-  'usdTotalValue',
-  'usdHeld',
-  'intervalPctReturn',
-  'benchmarkBtcValue',
-  'benchmarkBtcIntervalPctReturn',
-  'benchmarkEthValue',
-  'benchmarkEthIntervalPctReturn',
-] as const satisfies readonly DecimalColumn[];
-// A NUMERIC column added to the table does not compile until it is listed above.
-const everyDecimalColumn: Exclude<DecimalColumn, (typeof decimalColumns)[number]> extends never
-  ? true
-  : never = true;
-void everyDecimalColumn;
-
-export interface HistoryWhere {
-  id?: Comparisons<string | number> | null;
-  timestamp?: Comparisons<number> | null;
-  market?: Comparisons<NonNullable<PortfolioHistoryPoint['market']>> | null;
-  interval?: Comparisons<IntervalValue> | null;
-  usdTotalValue?: Comparisons<string> | null;
-  usdHeld?: Comparisons<string> | null;
-  intervalPctReturn?: Comparisons<string> | null;
-  benchmarkBtcValue?: Comparisons<string> | null;
-  benchmarkBtcIntervalPctReturn?: Comparisons<string> | null;
-  benchmarkEthValue?: Comparisons<string> | null;
-  benchmarkEthIntervalPctReturn?: Comparisons<string> | null;
-  and?: readonly HistoryWhere[] | null;
-  or?: readonly HistoryWhere[] | null;
+/** A NUMERIC value of a point: filtered with the description it has as a field; written with a shorter one. */
+function decimal<const Name extends string>(name: Name, description: string, inputDescription: string) {
+  return {
+    [name]: { description, filter: { description }, input: { description: inputDescription } },
+  } as Record<Name, ColumnDescription>;
 }
 
-function historyIdValue(path: string) {
-  return (id: string | number) => {
-    const value = /^[1-9]\d{0,9}$/.test(String(id)) ? Number(id) : Number.NaN;
-    if (!(value <= 2_147_483_647)) {
-      throw badUserInput(`${path}: "${id}" is not a history point id`);
-    }
-    return value;
-  };
+function historyIdValue(id: string | number, path: string) {
+  const value = /^[1-9]\d{0,9}$/.test(String(id)) ? Number(id) : Number.NaN;
+  if (!(value <= 2_147_483_647)) {
+    throw badUserInput(`${path}: "${id}" is not a history point id`);
+  }
+  return value;
 }
 
 /** The SQL of a PortfolioHistoryWhere, or undefined for one with no condition. */
-export function compileHistoryWhere(where: HistoryWhere, path: string) {
-  return compileWhere(where, path, (branch, at) => [
-    ...columnConditions(portfolioHistory.id, branch.id, `${at}.id`, historyIdValue(`${at}.id`)),
-    ...columnConditions(portfolioHistory.timestamp, branch.timestamp, `${at}.timestamp`, String),
-    ...columnConditions(portfolioHistory.market, branch.market, `${at}.market`),
-    ...columnConditions(portfolioHistory.interval, branch.interval, `${at}.interval`),
-    ...decimalColumns.flatMap((name) =>
-      columnConditions(portfolioHistory[name], branch[name], `${at}.${name}`),
-    ),
-  ]);
-}
+export const compileHistoryWhere = whereCompiler(portfolioHistory, historyColumns);
 
 /** The columns history points may be ordered by. */
-export const historySortFields: Record<string, SortField<PortfolioHistoryPoint>> = {
-  timestamp: { column: portfolioHistory.timestamp, property: 'timestamp', kind: 'bigint' },
-};
+export const historySortFields = sortFieldsOf(portfolioHistory, historyColumns);
 /** The unique key every ordering of history points ends in. */
 export const historyIdKey: SortField<PortfolioHistoryPoint> = {
   column: portfolioHistory.id,
   property: 'id',
   kind: 'integer',
 };
+/** The columns an upsert of history points writes. */
+export const historyWritableColumns = writableColumnsOf(portfolioHistory, historyColumns);
 
 /** The points of one interval length in a time range, optionally of one market. */
 export interface HistoryRange {

@@ -4,9 +4,9 @@
  * bulk-upsert.ts. The GraphQL of trades is src/schema/trade.ts.
  */
 import { and, asc, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import { checkWellFormed } from '../input-values.ts';
+import { TRADE_TEXT_MAX } from '../input-values.ts';
+import { sortFieldsOf, whereCompiler, writableColumnsOf, type TableDescription } from './columns.ts';
 import type { Database } from './database.ts';
-import { columnConditions, compileWhere, type Comparisons } from './filters.ts';
 import type { SortField } from './keyset.ts';
 import { trades, type Trade } from './schema.ts';
 
@@ -48,41 +48,65 @@ export async function deleteTradesById(db: Database, ids: readonly string[]): Pr
   return deleted.map((row) => row.id);
 }
 
-export interface TradeWhereShape {
-  id?: Comparisons<string | number> | null;
-  timestamp?: Comparisons<number> | null;
-  market?: Comparisons<Trade['market']> | null;
-  symbol?: Comparisons<string> | null;
-  side?: Comparisons<SideValue> | null;
-  amount?: Comparisons<string> | null;
-  price?: Comparisons<string> | null;
-  usdValue?: Comparisons<string> | null;
-  and?: readonly TradeWhereShape[] | null;
-  or?: readonly TradeWhereShape[] | null;
-}
+/** What each column of trades is in GraphQL: the Trade fields, TradeWhere, TradeInput and TradeOrder. */
+export const tradeColumns = {
+  id: {
+    description: "The producer's order id; unique across all trades.",
+    filter: { description: 'The order id.' },
+    input: { description: `The order id: any text up to ${TRADE_TEXT_MAX.id} characters.` },
+  },
+  timestamp: {
+    // Shown as `timestamp` and `time` (src/schema/instant-fields.ts).
+    description: 'When the trade executed',
+    filter: { description: 'When the trade executed.' },
+    sort: { asc: 'Oldest first.', desc: 'Newest first.' },
+    input: { description: 'When the trade executed.' },
+  },
+  market: {
+    description: 'The exchange the trade executed on.',
+    filter: { description: 'The exchange.' },
+    input: { description: 'The exchange.' },
+  },
+  symbol: {
+    description: 'The traded pair as the exchange names it, such as "BTC/USD".',
+    filter: { description: 'The pair, such as "BTC/USD".' },
+    sort: { asc: 'By pair, A to Z.', desc: 'By pair, Z to A.' },
+    input: { description: 'The pair, such as "BTC/USD".' },
+  },
+  baseAsset: {
+    description: 'The asset bought or sold, such as "BTC".',
+    input: { description: 'The asset bought or sold.' },
+  },
+  quoteAsset: {
+    description: 'The asset the price is quoted in, such as "USD".',
+    input: { description: 'The asset of the price.' },
+  },
+  isBuy: {
+    description: 'True for a buy of the base asset, false for a sell.',
+    // Filtered as the Side enum, as the derived field `side` shows it.
+    filter: { name: 'side', description: 'Buy or sell.', toDatabase: isBuyOf },
+    input: { description: 'True for a buy, false for a sell.' },
+  },
+  amount: {
+    description: 'Quantity of the base asset traded.',
+    filter: { description: 'Quantity of the base asset.' },
+    input: { description: 'Quantity of the base asset.' },
+  },
+  price: {
+    description: 'Price of one unit of the base asset, in the quote asset.',
+    filter: { description: 'Price in the quote asset.' },
+    input: { description: 'Price in the quote asset.' },
+  },
+  usdValue: {
+    description: 'Value of the trade in US dollars.',
+    filter: { description: 'Value in US dollars.' },
+    sort: { asc: 'Smallest value in US dollars first.', desc: 'Largest value in US dollars first.' },
+    input: { description: 'Value in US dollars.' },
+  },
+} satisfies TableDescription<typeof trades>;
 
 /** The SQL of a TradeWhere, or undefined for one with no condition. */
-export function compileTradeWhere(where: TradeWhereShape, path: string) {
-  return compileWhere(where, path, (branch, at) => [
-    ...columnConditions(trades.id, branch.id, `${at}.id`, wellFormedText(`${at}.id`)),
-    ...columnConditions(trades.timestamp, branch.timestamp, `${at}.timestamp`, String),
-    ...columnConditions(trades.market, branch.market, `${at}.market`),
-    ...columnConditions(trades.symbol, branch.symbol, `${at}.symbol`, wellFormedText(`${at}.symbol`)),
-    ...columnConditions(trades.isBuy, branch.side, `${at}.side`, isBuyOf),
-    ...columnConditions(trades.amount, branch.amount, `${at}.amount`),
-    ...columnConditions(trades.price, branch.price, `${at}.price`),
-    ...columnConditions(trades.usdValue, branch.usdValue, `${at}.usdValue`),
-  ]);
-}
-
-/** A text compared with a text column, refused if it holds a lone surrogate (it would match U+FFFD). */
-function wellFormedText(path: string) {
-  return (value: string | number) => {
-    const text = String(value);
-    checkWellFormed(text, path);
-    return text;
-  };
-}
+export const compileTradeWhere = whereCompiler(trades, tradeColumns);
 
 /** The filter of a list of trades: a compiled where, and Query.trades' own arguments. */
 export function tradeListFilter(
@@ -106,10 +130,8 @@ export function tradeListFilter(
 }
 
 /** The columns trades may be ordered by. */
-export const tradeSortFields: Record<string, SortField<Trade>> = {
-  timestamp: { column: trades.timestamp, property: 'timestamp', kind: 'bigint' },
-  symbol: { column: trades.symbol, property: 'symbol', kind: 'text' },
-  usdValue: { column: trades.usdValue, property: 'usdValue', kind: 'decimal' },
-};
+export const tradeSortFields = sortFieldsOf(trades, tradeColumns);
+/** The columns an upsert of trades writes. */
+export const tradeWritableColumns = writableColumnsOf(trades, tradeColumns);
 /** The unique key every ordering of trades ends in. */
 export const tradeIdKey: SortField<Trade> = { column: trades.id, property: 'id', kind: 'text' };

@@ -3,40 +3,42 @@
  * interval in place, and guarded deletes.
  */
 import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
-import { compileHistoryWhere, decimalColumns, deleteHistoryPoints } from '../db/portfolio-history.ts';
+import {
+  compileHistoryWhere,
+  deleteHistoryPoints,
+  historyColumns,
+  historyWritableColumns,
+} from '../db/portfolio-history.ts';
 import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
 import { checkInstant } from '../input-values.ts';
 import { checkBatchSize, checkNoDuplicates, DeletePayload, upsertCountFields } from './writes.ts';
 import { argumentName, selectsField } from './resolver-info.ts';
 import { builder } from './builder.ts';
-import { Interval, Market } from './enums.ts';
+import { inputFieldsOf } from './columns.ts';
 import { PortfolioHistoryPoint, PortfolioHistoryWhere } from './portfolio-history.ts';
-import { Decimal, EpochMillis } from './scalars.ts';
 
-const PortfolioHistoryInput = builder.inputType('PortfolioHistoryInput', {
+const HISTORY_KEY = ['market', 'interval', 'timestamp'] as const;
+
+/** A history point as the producer sends it; values left out are null. */
+type HistoryInputShape = Partial<
+  Omit<PortfolioHistoryRow, 'id' | 'timestamp' | 'updatedAt' | 'market' | 'interval'>
+> & {
+  timestamp: number;
+  updatedAt?: number | null;
+  market: NonNullable<PortfolioHistoryRow['market']>;
+  interval: NonNullable<PortfolioHistoryRow['interval']>;
+};
+
+const PortfolioHistoryInput = builder.inputRef<HistoryInputShape>('PortfolioHistoryInput').implement({
   description:
     'A history point to insert, or to rewrite in place if a point with its market, interval and timestamp exists. ' +
     'Every value is replaced: a value left out is stored as null.',
-  fields: (t) => {
-    const decimal = (description: string) => t.field({ type: Decimal, description });
-    return {
-      timestamp: t.field({ type: EpochMillis, required: true, description: 'Start of the interval.' }),
-      market: t.field({ type: Market, required: true, description: 'The market.' }),
-      interval: t.field({ type: Interval, required: true, description: 'The interval length.' }),
-      updatedAt: t.field({
-        type: EpochMillis,
-        description: 'When the producer computed the point; the time of the write when left out.',
-      }),
-      usdTotalValue: decimal('Value of the portfolio in US dollars.'),
-      usdHeld: decimal('The part held in US dollars.'),
-      intervalPctReturn: decimal('Return over the interval, in percent.'),
-      benchmarkBtcValue: decimal('The value had it been held in BTC.'),
-      benchmarkBtcIntervalPctReturn: decimal("BTC's return over the interval, in percent."),
-      benchmarkEthValue: decimal('The value had it been held in ETH.'),
-      benchmarkEthIntervalPctReturn: decimal("ETH's return over the interval, in percent."),
-    };
-  },
+  fields: (t) =>
+    inputFieldsOf<HistoryInputShape, typeof portfolioHistory>(t, portfolioHistory, historyColumns, {
+      key: HISTORY_KEY,
+      first: ['timestamp', 'market', 'interval'],
+    }),
 });
 
 interface UpsertHistoryResult {
@@ -57,9 +59,6 @@ const UpsertPortfolioHistoryPayload = builder
       ...upsertCountFields(t, 'Points'),
     }),
   });
-
-const HISTORY_KEY = ['market', 'interval', 'timestamp'] as const;
-const HISTORY_COLUMNS = [...HISTORY_KEY, 'updatedAt', ...decimalColumns] as const;
 
 builder.mutationField('upsertPortfolioHistory', (t) =>
   t.field({
@@ -97,7 +96,7 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
         where,
       );
       const { counts, rows: stored } = await bulkUpsert(ctx.db, portfolioHistory, {
-        columns: HISTORY_COLUMNS,
+        columns: historyWritableColumns as readonly Exclude<(typeof historyWritableColumns)[number], 'id'>[],
         key: HISTORY_KEY,
         // Resending a point unchanged but for its write time leaves it as it is.
         ignoreInChangeCheck: ['updatedAt'],

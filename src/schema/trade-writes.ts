@@ -3,32 +3,20 @@
  */
 import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
 import { trades, type Trade as TradeRow } from '../db/schema.ts';
-import { deleteTradesById } from '../db/trades.ts';
+import { deleteTradesById, tradeColumns, tradeWritableColumns } from '../db/trades.ts';
 import { checkInstant, checkText, checkWellFormed, TRADE_TEXT_MAX } from '../input-values.ts';
+import { inputFieldsOf } from './columns.ts';
 import { checkBatchSize, checkNoDuplicates, DeletePayload, upsertCountFields } from './writes.ts';
 import { argumentName, selectsField } from './resolver-info.ts';
 import { builder } from './builder.ts';
-import { Market } from './enums.ts';
-import { Decimal, EpochMillis } from './scalars.ts';
 import { Trade } from './trade.ts';
 
-const TradeInput = builder.inputType('TradeInput', {
+/** A trade as the producer sends it: its timestamp is epoch milliseconds. */
+type TradeInputShape = Omit<TradeRow, 'timestamp'> & { timestamp: number };
+
+const TradeInput = builder.inputRef<TradeInputShape>('TradeInput').implement({
   description: 'A trade to insert, or to overwrite if a trade with its id exists.',
-  fields: (t) => ({
-    id: t.id({
-      required: true,
-      description: `The order id: any text up to ${TRADE_TEXT_MAX.id} characters.`,
-    }),
-    timestamp: t.field({ type: EpochMillis, required: true, description: 'When the trade executed.' }),
-    market: t.field({ type: Market, required: true, description: 'The exchange.' }),
-    symbol: t.string({ required: true, description: 'The pair, such as "BTC/USD".' }),
-    baseAsset: t.string({ required: true, description: 'The asset bought or sold.' }),
-    quoteAsset: t.string({ required: true, description: 'The asset of the price.' }),
-    isBuy: t.boolean({ required: true, description: 'True for a buy, false for a sell.' }),
-    amount: t.field({ type: Decimal, required: true, description: 'Quantity of the base asset.' }),
-    price: t.field({ type: Decimal, required: true, description: 'Price in the quote asset.' }),
-    usdValue: t.field({ type: Decimal, required: true, description: 'Value in US dollars.' }),
-  }),
+  fields: (t) => inputFieldsOf<TradeInputShape, typeof trades>(t, trades, tradeColumns, { key: ['id'] }),
 });
 
 interface UpsertTradesResult {
@@ -49,19 +37,6 @@ const UpsertTradesPayload = builder.objectRef<UpsertTradesResult>('UpsertTradesP
   }),
 });
 
-const TRADE_COLUMNS = [
-  'id',
-  'timestamp',
-  'market',
-  'symbol',
-  'baseAsset',
-  'quoteAsset',
-  'isBuy',
-  'amount',
-  'price',
-  'usdValue',
-] as const;
-
 builder.mutationField('upsertTrades', (t) =>
   t.field({
     type: UpsertTradesPayload,
@@ -81,7 +56,7 @@ builder.mutationField('upsertTrades', (t) =>
       const input = args.trades;
       checkBatchSize(input, ctx.settings.maxBatchSize, where);
       input.forEach((trade, index) => {
-        for (const field of ['id', 'symbol', 'baseAsset', 'quoteAsset'] as const) {
+        for (const field of Object.keys(TRADE_TEXT_MAX) as (keyof typeof TRADE_TEXT_MAX)[]) {
           checkText(String(trade[field]), TRADE_TEXT_MAX[field], `${where}: trades[${index}].${field}`);
         }
         checkInstant(trade.timestamp, `${where}: trades[${index}].timestamp`);
@@ -94,7 +69,7 @@ builder.mutationField('upsertTrades', (t) =>
       );
 
       const { counts, rows } = await bulkUpsert(ctx.db, trades, {
-        columns: TRADE_COLUMNS,
+        columns: tradeWritableColumns,
         key: ['id'],
         rows: input.map((trade) => ({ ...trade, id: String(trade.id), timestamp: String(trade.timestamp) })),
         returning: selectsField(info, 'trades') ? 'rows' : 'counts',

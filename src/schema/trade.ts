@@ -11,25 +11,20 @@ import {
   sideOf,
   tradeIdKey,
   tradeListFilter,
+  tradeColumns,
   tradeSortFields,
-  type TradeWhereShape,
 } from '../db/trades.ts';
+import type { WhereShape } from '../db/columns.ts';
 import { badUserInput } from '../errors.ts';
 import { abbreviate, checkWellFormed } from '../input-values.ts';
 import { builder } from './builder.ts';
 import { Market, Side } from './enums.ts';
-import {
-  DecimalFilter,
-  EpochMillisFilter,
-  IDFilter,
-  MarketFilter,
-  SideFilter,
-  StringFilter,
-} from './filters.ts';
+import { objectFieldsOf, orderValuesOf, whereFieldsOf } from './columns.ts';
+import { SideFilter } from './filters.ts';
 import { argumentName, fieldPath } from './resolver-info.ts';
 import { instantFields } from './instant-fields.ts';
 import { orderingOf, resolveKeysetConnection } from './pagination.ts';
-import { Decimal, EpochMillis } from './scalars.ts';
+import { EpochMillis } from './scalars.ts';
 
 export const LATEST_TRADES_MAX = 1000;
 export const TRADES_PAGE = { defaultSize: 100, maxSize: 1000 };
@@ -39,30 +34,21 @@ const tradeRowName = (trade: TradeRow) => `the trades row with id ${JSON.stringi
 
 export const Trade = builder.objectRef<TradeRow>('Trade').implement({
   description: 'One executed trade (a fill), as reported by the producer.',
-  fields: (t) => ({
-    id: t.exposeID('id', { description: "The producer's order id; unique across all trades." }),
-    ...instantFields(t, 'When the trade executed', tradeRowName),
-    market: t.expose('market', { type: Market, description: 'The exchange the trade executed on.' }),
-    symbol: t.exposeString('symbol', {
-      description: 'The traded pair as the exchange names it, such as "BTC/USD".',
+  fields: (t) =>
+    objectFieldsOf(t, trades, tradeColumns, {
+      rowName: tradeRowName,
+      special: {
+        timestamp: () => instantFields(t, tradeColumns.timestamp.description, tradeRowName),
+        isBuy: () => ({
+          isBuy: t.exposeBoolean('isBuy', { description: tradeColumns.isBuy.description }),
+          side: t.field({
+            type: Side,
+            description: 'BUY or SELL: isBuy as an enum, for filters and grouping.',
+            resolve: (trade) => sideOf(trade.isBuy),
+          }),
+        }),
+      },
     }),
-    baseAsset: t.exposeString('baseAsset', { description: 'The asset bought or sold, such as "BTC".' }),
-    quoteAsset: t.exposeString('quoteAsset', {
-      description: 'The asset the price is quoted in, such as "USD".',
-    }),
-    isBuy: t.exposeBoolean('isBuy', { description: 'True for a buy of the base asset, false for a sell.' }),
-    side: t.field({
-      type: Side,
-      description: 'BUY or SELL: isBuy as an enum, for filters and grouping.',
-      resolve: (trade) => sideOf(trade.isBuy),
-    }),
-    amount: t.expose('amount', { type: Decimal, description: 'Quantity of the base asset traded.' }),
-    price: t.expose('price', {
-      type: Decimal,
-      description: 'Price of one unit of the base asset, in the quote asset.',
-    }),
-    usdValue: t.expose('usdValue', { type: Decimal, description: 'Value of the trade in US dollars.' }),
-  }),
 });
 
 /** The connection type of every list of trades. */
@@ -97,17 +83,10 @@ builder.queryField('latestTrades', (t) =>
   }),
 );
 
-export const TradeWhere = builder.inputRef<TradeWhereShape>('TradeWhere').implement({
+export const TradeWhere = builder.inputRef<WhereShape>('TradeWhere').implement({
   description: 'Conditions on trades: all given must hold; `and` and `or` combine further conditions.',
   fields: (t) => ({
-    id: t.field({ type: IDFilter, description: 'The order id.' }),
-    timestamp: t.field({ type: EpochMillisFilter, description: 'When the trade executed.' }),
-    market: t.field({ type: MarketFilter, description: 'The exchange.' }),
-    symbol: t.field({ type: StringFilter, description: 'The pair, such as "BTC/USD".' }),
-    side: t.field({ type: SideFilter, description: 'Buy or sell.' }),
-    amount: t.field({ type: DecimalFilter, description: 'Quantity of the base asset.' }),
-    price: t.field({ type: DecimalFilter, description: 'Price in the quote asset.' }),
-    usdValue: t.field({ type: DecimalFilter, description: 'Value in US dollars.' }),
+    ...whereFieldsOf(t, trades, tradeColumns, { side: SideFilter }),
     and: t.field({ type: [TradeWhere], description: 'Conditions that must all hold as well.' }),
     or: t.field({ type: [TradeWhere], description: 'Conditions of which at least one must hold as well.' }),
   }),
@@ -118,14 +97,7 @@ export const newestTradesFirst = orderingOf(['timestamp_desc'], tradeSortFields,
 
 export const TradeOrder = builder.enumType('TradeOrder', {
   description: 'A way to order trades. Trades equal on every ordering given come in id order.',
-  values: {
-    TIMESTAMP_ASC: { value: 'timestamp_asc', description: 'Oldest first.' },
-    TIMESTAMP_DESC: { value: 'timestamp_desc', description: 'Newest first.' },
-    SYMBOL_ASC: { value: 'symbol_asc', description: 'By pair, A to Z.' },
-    SYMBOL_DESC: { value: 'symbol_desc', description: 'By pair, Z to A.' },
-    USD_VALUE_ASC: { value: 'usdValue_asc', description: 'Smallest value in US dollars first.' },
-    USD_VALUE_DESC: { value: 'usdValue_desc', description: 'Largest value in US dollars first.' },
-  } as const,
+  values: orderValuesOf(trades, tradeColumns),
 });
 
 builder.queryField('trades', (t) =>
