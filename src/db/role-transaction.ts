@@ -7,9 +7,21 @@
  * Its first statement switches the role, hands over the token's claims where
  * row-level-security policies read them (request.jwt.claims, PostgREST's
  * name), takes the write lock for writing operations, and sets the statement
- * timeout, all transaction-local
- * (set_config(…, true)): nothing outlives the transaction on the connection,
- * which keeps the server safe behind PgBouncer in transaction mode.
+ * timeout, all transaction-local (set_config(…, true)): nothing outlives
+ * the transaction on the connection, which keeps the server safe behind
+ * PgBouncer in transaction mode. The lock timeout is set before the lock is
+ * taken and reset after it, and the statement timeout last, so it does not
+ * cut short that wait.
+ *
+ * The setup is started, not awaited: the work's first statement is queued
+ * behind it on the connection and goes out in the same round trip.
+ * PostgreSQL runs them in the order sent, and aborts the transaction (so
+ * runs nothing more, under any role) if the setup fails; the setup's error
+ * is then the one reported. The order sent is the order started only because
+ * the setup takes the same path through drizzle as the work's queries (a
+ * query builder, started by `.then`): drizzle's raw `execute` reaches the
+ * driver a few microtasks later, and a read started after it would overtake
+ * it. test/round-trips.test.ts checks the order on the wire.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
@@ -105,19 +117,7 @@ export async function inRoleTransaction<T>(
           ? session.statementTimeoutMs
           : Math.max(1, Math.min(session.statementTimeoutMs || Infinity, session.deadline - Date.now()));
       try {
-        // One statement. The lock timeout is set before the lock is taken, and
-        // the statement timeout last, so it does not cut short that wait.
-        //
-        // Started, not awaited: the work's first statement is queued behind it
-        // on the connection and goes out in the same round trip. PostgreSQL
-        // runs them in the order sent, and aborts the transaction (so runs
-        // nothing more, under any role) if the setup fails; the setup's error
-        // is then the one reported. The order sent is the order started only
-        // because the setup takes the same path through drizzle as the work's
-        // queries (a query builder, started by `.then`): drizzle's raw
-        // `execute` reaches the driver a few microtasks later, and a read
-        // started after it would overtake it. test/round-trips.test.ts checks
-        // the order on the wire.
+        // One statement, started and not awaited (see the file header).
         const setup = tx
           .select({
             role: sql`set_config('role', ${session.role}, true)`,
