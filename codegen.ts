@@ -1,6 +1,6 @@
 /**
  * GraphQL Code Generator (client preset): typed documents for the operations
- * in src/client/operations.ts, checked against schema.graphql, and the
+ * in src/programs/client/operations.ts, checked against schema.graphql, and the
  * trusted-documents manifest (persisted-documents.json) the server can be
  * limited to. Run `npm run codegen`; a test fails while the output is stale.
  */
@@ -8,10 +8,10 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
-  documents: ['src/client/operations.ts'],
+  documents: ['src/programs/client/operations.ts'],
   ignoreNoDocuments: false,
   generates: {
-    'src/client/generated/': {
+    'src/programs/client/generated/': {
       preset: 'client',
       presetConfig: {
         fragmentMasking: false,

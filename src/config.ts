@@ -93,7 +93,7 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
 
 /** The manifest `npm run codegen` writes for folioql's own client. */
 export const DEFAULT_TRUSTED_DOCUMENTS = fileURLToPath(
-  new URL('./client/generated/persisted-documents.json', import.meta.url),
+  new URL('./programs/client/generated/persisted-documents.json', import.meta.url),
 );
 
 function readPersistedOperations(env: Env, name: string): string | undefined {
@@ -306,7 +306,7 @@ export const SETTINGS = {
     read: readPersistedOperations,
     default: '`off`',
     meaning:
-      '`only`: run only the trusted documents of `src/client/generated/persisted-documents.json`; a path: those of another manifest (see [Trusted documents](#trusted-documents)).',
+      '`only`: run only the trusted documents of `src/programs/client/generated/persisted-documents.json`; a path: those of another manifest (see [Trusted documents](#trusted-documents)).',
   },
   COMPILED_EXECUTION: {
     ...boolean(true),

@@ -17,7 +17,7 @@ import {
   portfolioHistoryPageQuery,
   upsertTradesMutation,
   viewerQuery,
-} from '../src/client/index.ts';
+} from '../src/programs/client/index.ts';
 import { DEFAULT_TRUSTED_DOCUMENTS } from '../src/config.ts';
 import { readTrustedDocuments } from '../src/plugins/trusted-documents.ts';
 import { producerToken } from './support/auth.ts';
@@ -36,7 +36,7 @@ async function failureOf(request: Promise<unknown>): Promise<FolioqlError> {
 }
 
 describe('codegen', () => {
-  it('is current: run `npm run codegen` after changing schema.graphql or src/client/operations.ts', async () => {
+  it('is current: run `npm run codegen` after changing schema.graphql or src/programs/client/operations.ts', async () => {
     const outputs = (await generate({ ...codegenConfig, silent: true }, false)) as {
       filename: string;
       content: string;
@@ -56,7 +56,7 @@ describe('codegen', () => {
         JSON.stringify({
           extends: path.resolve('tsconfig.json'),
           compilerOptions: { typeRoots: [path.resolve('node_modules/@types')] },
-          include: [path.resolve('src/client'), path.resolve('test/support/typed-client-usage.ts')],
+          include: [path.resolve('src/programs/client'), path.resolve('test/support/typed-client-usage.ts')],
         }),
       );
       const tsc = spawnSync(path.resolve('node_modules/.bin/tsc'), ['--noEmit', '-p', tsconfig], {

@@ -8,7 +8,7 @@ import {
   latestTradesQuery,
   upsertTradesMutation,
   type FolioqlError,
-} from '../../src/client/index.ts';
+} from '../../src/programs/client/index.ts';
 
 export async function usage() {
   const client = createFolioqlClient({ url: 'http://localhost:4000/graphql' });

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_BATCH_SIZE } from '../config.ts';
+import { DEFAULT_MAX_BATCH_SIZE } from '../../config.ts';
 import { FileError } from './read-records.ts';
 import {
   DEFAULT_BATCH_SIZE,

@@ -6,7 +6,7 @@
  * Exit status: 0 when every row loaded, 1 when some rows were bad (they are
  * listed), 2 when the push could not run or finish.
  */
-import { EXIT, runPushCommand } from '../push/command.ts';
+import { EXIT, runPushCommand } from './command.ts';
 
 // Interrupted, the progress bar must give the terminal its cursor back.
 process.once('SIGINT', () => {

@@ -14,7 +14,7 @@ import {
   graphQLEnumName,
   parseDecimal,
   parseEpochMillisText,
-} from '../input-values.ts';
+} from '../../input-values.ts';
 
 /** A JSON number as written in the file: its digits never pass through a JavaScript number. */
 export class JsonNumber {

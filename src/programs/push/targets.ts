@@ -11,8 +11,8 @@ import {
   type TradeInput,
   type UpsertTradesMutation,
 } from '../client/index.ts';
-import { portfolioHistory, trades } from '../db/schema.ts';
-import { TRADE_TEXT_MAX } from '../input-values.ts';
+import { portfolioHistory, trades } from '../../db/schema.ts';
+import { TRADE_TEXT_MAX } from '../../input-values.ts';
 import { rowReaderFor, type RowReader } from './row-reader.ts';
 
 /** What the server says an upsert did, as the typed client reads it. */
