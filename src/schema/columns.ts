@@ -32,52 +32,41 @@ import { Decimal, EpochMillis } from './scalars.ts';
 
 type Types = PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>;
 
-/** The GraphQL enums of the pgEnums (enums.ts), by SQL type name. */
-const enumTypes: Record<string, typeof Market | typeof Interval> = {
-  market_enum: Market,
-  interval_enum: Interval,
-};
-const enumFilters: Record<string, typeof MarketFilter | typeof IntervalFilter> = {
-  market_enum: MarketFilter,
-  interval_enum: IntervalFilter,
+/** The GraphQL type of a column's values, and its filter input, by SQL column type. */
+const TYPES_OF_COLUMNS = {
+  PgText: { type: 'String' as const, filter: StringFilter },
+  PgBoolean: { type: 'Boolean' as const, filter: undefined },
+  PgNumeric: { type: Decimal, filter: DecimalFilter },
+  PgBigIntString: { type: EpochMillis, filter: EpochMillisFilter },
 };
 
-/** The GraphQL type of a column's values: keys are IDs, the rest follows the SQL type. */
-function graphQLTypeOf(column: PgColumn) {
-  if (column.primary || column.columnType === 'PgSerial') return 'ID' as const;
-  switch (column.columnType) {
-    case 'PgText':
-      return 'String' as const;
-    case 'PgBoolean':
-      return 'Boolean' as const;
-    case 'PgNumeric':
-      return Decimal;
-    case 'PgBigIntString':
-      return EpochMillis;
-    case 'PgEnumColumn': {
-      const type = enumTypes[(column as PgEnumColumn<[string, ...string[]]>).enum.enumName];
-      if (type) return type;
-    }
+/** The same for the pgEnums (enums.ts), by SQL type name. */
+const TYPES_OF_ENUMS = {
+  market_enum: { type: Market, filter: MarketFilter },
+  interval_enum: { type: Interval, filter: IntervalFilter },
+};
+
+/** A key (primary or serial) is an ID; the rest follows the SQL type. */
+function typesOf(column: PgColumn) {
+  if (column.primary || column.columnType === 'PgSerial') return { type: 'ID' as const, filter: IDFilter };
+  if (column.columnType === 'PgEnumColumn') {
+    const enumName = (column as PgEnumColumn<[string, ...string[]]>).enum.enumName;
+    const types = TYPES_OF_ENUMS[enumName as keyof typeof TYPES_OF_ENUMS];
+    if (types) return types;
   }
-  throw new Error(`No GraphQL type for ${column.name}, a ${column.columnType} column`);
+  return TYPES_OF_COLUMNS[column.columnType as keyof typeof TYPES_OF_COLUMNS];
+}
+
+/** The GraphQL type of a column's values. */
+function graphQLTypeOf(column: PgColumn) {
+  const types = typesOf(column);
+  if (!types) throw new Error(`No GraphQL type for ${column.name}, a ${column.columnType} column`);
+  return types.type;
 }
 
 /** The filter input of a column's values; a column of another type names its filter by hand. */
 function filterTypeOf(column: PgColumn) {
-  if (column.primary || column.columnType === 'PgSerial') return IDFilter;
-  switch (column.columnType) {
-    case 'PgText':
-      return StringFilter;
-    case 'PgNumeric':
-      return DecimalFilter;
-    case 'PgBigIntString':
-      return EpochMillisFilter;
-    case 'PgEnumColumn': {
-      const type = enumFilters[(column as PgEnumColumn<[string, ...string[]]>).enum.enumName];
-      if (type) return type;
-    }
-  }
-  return undefined;
+  return typesOf(column)?.filter;
 }
 
 /** Fields written by hand for one column, in its place. */

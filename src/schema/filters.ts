@@ -16,29 +16,44 @@ export const IDFilter = builder.inputType('IDFilter', {
   }),
 });
 
-export const EpochMillisFilter = builder.inputType('EpochMillisFilter', {
-  description: 'Conditions on an instant in epoch milliseconds; all given must hold.',
-  fields: (t) => ({
-    eq: t.field({ type: EpochMillis, description: 'Equal to.' }),
-    in: t.field({ type: [EpochMillis], description: `One of (at most ${IN_LIST_MAX}).` }),
-    gt: t.field({ type: EpochMillis, description: 'Later than.' }),
-    gte: t.field({ type: EpochMillis, description: 'At or later than.' }),
-    lt: t.field({ type: EpochMillis, description: 'Earlier than.' }),
-    lte: t.field({ type: EpochMillis, description: 'At or earlier than.' }),
-  }),
-});
+/** Conditions on an ordered scalar: equality, a list, and the four comparisons, each worded for its values. */
+function orderedFilter(
+  name: string,
+  type: typeof EpochMillis | typeof Decimal,
+  description: string,
+  words: { gt: string; gte: string; lt: string; lte: string },
+) {
+  return builder.inputType(name, {
+    description,
+    fields: (t) => ({
+      eq: t.field({ type, description: 'Equal to.' }),
+      in: t.field({ type: [type], description: `One of (at most ${IN_LIST_MAX}).` }),
+      gt: t.field({ type, description: words.gt }),
+      gte: t.field({ type, description: words.gte }),
+      lt: t.field({ type, description: words.lt }),
+      lte: t.field({ type, description: words.lte }),
+    }),
+  });
+}
 
-export const DecimalFilter = builder.inputType('DecimalFilter', {
-  description: 'Conditions on an exact decimal, compared as numbers (1.50 equals 1.5); all given must hold.',
-  fields: (t) => ({
-    eq: t.field({ type: Decimal, description: 'Equal to.' }),
-    in: t.field({ type: [Decimal], description: `One of (at most ${IN_LIST_MAX}).` }),
-    gt: t.field({ type: Decimal, description: 'Greater than.' }),
-    gte: t.field({ type: Decimal, description: 'Greater than or equal to.' }),
-    lt: t.field({ type: Decimal, description: 'Less than.' }),
-    lte: t.field({ type: Decimal, description: 'Less than or equal to.' }),
-  }),
-});
+export const EpochMillisFilter = orderedFilter(
+  'EpochMillisFilter',
+  EpochMillis,
+  'Conditions on an instant in epoch milliseconds; all given must hold.',
+  { gt: 'Later than.', gte: 'At or later than.', lt: 'Earlier than.', lte: 'At or earlier than.' },
+);
+
+export const DecimalFilter = orderedFilter(
+  'DecimalFilter',
+  Decimal,
+  'Conditions on an exact decimal, compared as numbers (1.50 equals 1.5); all given must hold.',
+  {
+    gt: 'Greater than.',
+    gte: 'Greater than or equal to.',
+    lt: 'Less than.',
+    lte: 'Less than or equal to.',
+  },
+);
 
 export const StringFilter = builder.inputType('StringFilter', {
   description: 'Conditions on a text, compared exactly (case and all).',
