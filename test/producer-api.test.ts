@@ -309,7 +309,7 @@ forEachDriver((database) => {
       const mine = ids.filter((_, index) => (index + writer) % 3 !== 0);
       const ordered = writer % 2 === 0 ? mine : [...mine].reverse();
       return ordered.map((id) =>
-        tradeInput(id, { amount: `${writer}.5`, price: `${writer}000`, usdValue: `${writer * 1000 + 500}` }),
+        tradeInput(id, { amount: `${writer}.5`, price: `${writer * 1000}`, usdValue: `${writer * 1000 + 500}` }),
       );
     });
     const results = await Promise.all(
@@ -323,7 +323,7 @@ forEachDriver((database) => {
       // Every column of a row comes from one and the same write.
       const writer = Number(row.amount.split('.')[0]);
       expect(writers[writer]!.some((input) => input.id === row.id)).toBe(true);
-      expect(row.price).toBe(`${writer}000.000000000000000000`);
+      expect(row.price).toBe(`${writer * 1000}.000000000000000000`);
       expect(row.usdValue).toBe(`${writer * 1000 + 500}.000000000000000000`);
     }
   });
