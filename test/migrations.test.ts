@@ -41,7 +41,7 @@ forEachDriver((database) => {
     // Back to a database that has only what PostgREST had.
     const { db } = database();
     await db.execute(sql`drop schema drizzle cascade`);
-    await db.execute(sql`drop table trades, portfolio_history`);
+    await db.execute(sql`drop table trades, portfolio_history, folioql_changes, folioql_change_horizon`);
     await db.execute(sql`drop type market_enum, interval_enum`);
     for (const statement of POSTGREST_SCHEMA.split(';').filter((text) => text.trim())) {
       await db.execute(sql.raw(statement));
@@ -85,7 +85,7 @@ forEachDriver((database) => {
   it('migrate a fresh database once when instances start together', async () => {
     const { db } = database();
     await db.execute(sql`drop schema drizzle cascade`);
-    await db.execute(sql`drop table trades, portfolio_history`);
+    await db.execute(sql`drop table trades, portfolio_history, folioql_changes, folioql_change_horizon`);
     await db.execute(sql`drop type market_enum, interval_enum`);
     // Unserialized, the runs would race to create the types and tables and
     // record each migration more than once.
@@ -98,7 +98,7 @@ forEachDriver((database) => {
   it('refuse to adopt a history with two points under one key, naming them', async () => {
     const { db } = database();
     await db.execute(sql`drop schema drizzle cascade`);
-    await db.execute(sql`drop table trades, portfolio_history`);
+    await db.execute(sql`drop table trades, portfolio_history, folioql_changes, folioql_change_horizon`);
     await db.execute(sql`drop type market_enum, interval_enum`);
     for (const statement of POSTGREST_SCHEMA.split(';').filter((text) => text.trim())) {
       await db.execute(sql.raw(statement));

@@ -120,8 +120,10 @@ forEachDriver((database) => {
       const result = await graphql(app, UPSERT_TRADES_COUNTS, { trades: batch(10_000) }, producer);
       expect(result.errors).toBeUndefined();
       expect(result.data.upsertTrades.insertedCount).toBe(10_000);
-      expect(dataStatements(database())).toHaveLength(1);
+      // The batch, then its entry in the change log (src/db/change-log.ts).
+      expect(dataStatements(database())).toHaveLength(2);
       expect(dataStatements(database())[0]).toMatch(/^insert into "trades" .* from unnest\(/);
+      expect(dataStatements(database())[1]).toMatch(/^select folioql_record_changes\(/);
       expect(await tradeCount()).toBe(10_000);
     });
 
@@ -146,7 +148,8 @@ forEachDriver((database) => {
     it('does not return the rows unless they are selected', async () => {
       database().statements.length = 0;
       await graphql(app, UPSERT_TRADES_COUNTS, { trades: [tradeInput('a')] }, producer);
-      expect(dataStatements(database())[0]).toMatch(/returning \(xmax = 0\)$/);
+      // Only the ids of the rows written (for the change log) and whether each was new.
+      expect(dataStatements(database())[0]).toMatch(/returning "id", \(xmax = 0\)$/);
     });
   });
 
@@ -309,7 +312,11 @@ forEachDriver((database) => {
       const mine = ids.filter((_, index) => (index + writer) % 3 !== 0);
       const ordered = writer % 2 === 0 ? mine : [...mine].reverse();
       return ordered.map((id) =>
-        tradeInput(id, { amount: `${writer}.5`, price: `${writer * 1000}`, usdValue: `${writer * 1000 + 500}` }),
+        tradeInput(id, {
+          amount: `${writer}.5`,
+          price: `${writer * 1000}`,
+          usdValue: `${writer * 1000 + 500}`,
+        }),
       );
     });
     const results = await Promise.all(

@@ -46,13 +46,15 @@ export interface UpsertOptions<Row> {
   rows: readonly Row[];
   /** 'rows' also returns every row sent, as now stored, in the order sent; 'counts' does not. */
   returning: 'rows' | 'counts';
+  /** The table's id column: the ids of the rows inserted or changed (not the unchanged ones) are returned. */
+  idColumn: string;
 }
 
 export async function bulkUpsert<Table extends PgTable, Row extends Record<string, Value>>(
   db: Database,
   table: Table,
-  { columns, key, ignoreInChangeCheck = [], rows, returning }: UpsertOptions<Row>,
-): Promise<{ counts: UpsertCounts; rows: InferSelectModel<Table>[] }> {
+  { columns, key, ignoreInChangeCheck = [], rows, returning, idColumn }: UpsertOptions<Row>,
+): Promise<{ counts: UpsertCounts; rows: InferSelectModel<Table>[]; changedIds: unknown[] }> {
   const tableColumns = getTableColumns(table) as Record<string, PgColumn>;
   const column = (name: string) => {
     const found = tableColumns[name];
@@ -90,8 +92,9 @@ export async function bulkUpsert<Table extends PgTable, Row extends Record<strin
     // xmax is 0 on a row version no transaction has updated: a fresh insert.
     .returning({
       ...(returning === 'rows' ? tableColumns : {}),
+      changedId: column(idColumn),
       inserted: sql<boolean>`(xmax = 0)`,
-    } as never)) as unknown as ({ inserted: boolean } & Record<string, unknown>)[];
+    } as never)) as unknown as ({ inserted: boolean; changedId: unknown } & Record<string, unknown>)[];
 
   const inserted = writtenRows.filter((row) => row.inserted).length;
   const counts = {
@@ -99,9 +102,10 @@ export async function bulkUpsert<Table extends PgTable, Row extends Record<strin
     updated: writtenRows.length - inserted,
     unchanged: rows.length - writtenRows.length,
   };
-  if (returning === 'counts') return { counts, rows: [] };
+  const changedIds = writtenRows.map((row) => row.changedId);
+  if (returning === 'counts') return { counts, rows: [], changedIds };
 
-  const stored = new Map(writtenRows.map(({ inserted: _, ...row }) => [keyOf(row, key), row]));
+  const stored = new Map(writtenRows.map(({ inserted: _, changedId: __, ...row }) => [keyOf(row, key), row]));
   const unchanged = sorted.filter((row) => !stored.has(keyOf(row, key)));
   if (unchanged.length > 0) {
     const existing = await db
@@ -112,5 +116,9 @@ export async function bulkUpsert<Table extends PgTable, Row extends Record<strin
       );
     for (const row of existing) stored.set(keyOf(row, key), row);
   }
-  return { counts, rows: rows.map((row) => stored.get(keyOf(row, key)) as InferSelectModel<Table>) };
+  return {
+    counts,
+    rows: rows.map((row) => stored.get(keyOf(row, key)) as InferSelectModel<Table>),
+    changedIds,
+  };
 }

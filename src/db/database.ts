@@ -12,6 +12,7 @@ import { connectionOptions, withConnectionDeadline } from './connection-deadline
 import { Admission, type AdmissionOptions, type DatabaseLoad } from './admission.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { withPreparedStatements } from './prepared-statements.ts';
+import { listenOnPostgres, type ListenHandlers, type Listening } from './listener.ts';
 
 /** The drizzle handle every query goes through: either driver, or a transaction of either. */
 export type Database = PgAsyncDatabase<PgQueryResultHKT>;
@@ -30,11 +31,20 @@ export interface DatabaseConnection {
    * operations waiting for one, and write operations queued for the write turn.
    */
   load(): DatabaseLoad;
+  /**
+   * LISTEN on `channel`, on a connection of its own (PostgreSQL: outside the
+   * pool, at DATABASE_LISTEN_URL if set; PGlite: its own LISTEN). Rejects if
+   * the first LISTEN fails; after that it keeps listening, reconnecting as
+   * needed, until closed (see listener.ts).
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listening>;
   close(): Promise<void>;
 }
 
 export interface PostgresOptions {
   url: string;
+  /** Where the listening connection goes, when not `url` (a pooler in transaction mode cannot keep a LISTEN). */
+  listenUrl?: string;
   poolMax?: number;
   /** How many distinct statements may be prepared on each connection; 0 for none (see prepared-statements.ts). */
   preparedStatements?: number;
@@ -47,6 +57,7 @@ export interface PostgresOptions {
 
 export function openPostgres({
   url,
+  listenUrl = url,
   poolMax = 10,
   preparedStatements = DEFAULT_PREPARED_STATEMENTS,
   connectTimeoutMs = DEFAULT_DATABASE_CONNECT_TIMEOUT_MS,
@@ -83,6 +94,7 @@ export function openPostgres({
     },
     admission,
     load: () => admission.load(),
+    listen: (channel, handlers) => listenOnPostgres(listenUrl, channel, handlers, { connectTimeoutMs }),
     async close() {
       await Promise.all([client.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
     },
@@ -127,6 +139,12 @@ export async function openPglite({
       },
       admission,
       load: () => admission.load(),
+      async listen(channel, { onNotify, onConnect }) {
+        // In the same process: it cannot drop, so it connects once.
+        const unlisten = await client.listen(channel, onNotify);
+        onConnect();
+        return { close: () => (client.closed ? Promise.resolve() : unlisten()) };
+      },
       async close() {
         try {
           await client.close();
@@ -143,6 +161,7 @@ export async function openPglite({
 
 export interface OpenDatabaseOptions {
   databaseUrl?: string;
+  databaseListenUrl?: string;
   databasePoolMax?: number;
   databasePreparedStatements?: number;
   databaseConnectTimeoutMs?: number;
@@ -161,6 +180,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (options.databaseUrl) {
     return openPostgres({
       url: options.databaseUrl,
+      listenUrl: options.databaseListenUrl,
       poolMax: options.databasePoolMax,
       preparedStatements: options.databasePreparedStatements,
       connectTimeoutMs: options.databaseConnectTimeoutMs,

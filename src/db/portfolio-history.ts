@@ -139,15 +139,27 @@ export function historyListFilter(range: HistoryRange, where: SQL | undefined) {
  * `atMost`: enough for the caller to know the condition is too broad (and
  * throw, rolling the transaction back). Returns the ids deleted.
  */
-export async function deleteHistoryPoints(db: Database, condition: SQL, atMost: number): Promise<number[]> {
+export async function deleteHistoryPoints(
+  db: Database,
+  condition: SQL,
+  atMost: number,
+): Promise<Pick<PortfolioHistoryPoint, 'id' | 'market' | 'interval'>[]> {
   const candidates = db
     .select({ id: portfolioHistory.id })
     .from(portfolioHistory)
     .where(condition)
     .limit(atMost + 1);
-  const deleted = await db
-    .delete(portfolioHistory)
-    .where(inArray(portfolioHistory.id, candidates))
-    .returning({ id: portfolioHistory.id });
-  return deleted.map((row) => row.id);
+  return db.delete(portfolioHistory).where(inArray(portfolioHistory.id, candidates)).returning({
+    id: portfolioHistory.id,
+    market: portfolioHistory.market,
+    interval: portfolioHistory.interval,
+  });
+}
+
+/** The points with these ids, in no particular order; ids with no point are left out. */
+export function selectPointsByIds(db: Database, ids: readonly number[]): Promise<PortfolioHistoryPoint[]> {
+  return db
+    .select()
+    .from(portfolioHistory)
+    .where(inArray(portfolioHistory.id, [...ids]));
 }

@@ -5,7 +5,21 @@
  * The SQL names are those of the PostgREST deployment folioql replaces, so an
  * existing database can be pointed at without renaming anything.
  */
-import { bigint, boolean, index, numeric, pgEnum, pgTable, serial, text, unique } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  serial,
+  text,
+  unique,
+} from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 export const marketEnum = pgEnum('market_enum', ['kraken']);
 export const intervalEnum = pgEnum('interval_enum', ['week', 'day']);
@@ -86,6 +100,53 @@ export const portfolioHistory = pgTable(
     ),
     index('portfolio_history_interval_timestamp_id_idx').on(table.interval, table.timestamp, table.id),
   ],
+);
+
+/** Trades one write operation changed: what a subscriber to tradesChanged is told. */
+export interface TradeChanges {
+  /** Ids of the trades inserted, or updated with new values. */
+  upserted: string[];
+  /** The trades deleted, with what their subscribers filter on. */
+  deleted: { id: string; market: string; symbol: string }[];
+}
+
+/** History points one write operation changed. */
+export interface HistoryChanges {
+  /** Ids of the points inserted, or rewritten with new values. */
+  upserted: number[];
+  deleted: { id: number; market: string | null; interval: string | null }[];
+}
+
+/**
+ * The change log: one row per committed write operation, in commit order,
+ * which is what subscriptions replay from (src/live/). Rows are written only
+ * by the function folioql_record_changes (see its migration), which takes the
+ * write lock before it draws the id: so ids are handed out in the order the
+ * transactions commit, and a reader never sees an id before a smaller one
+ * that is still to commit. Rows older than the retention are deleted.
+ */
+export const changeEvents = pgTable(
+  'folioql_changes',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    /** When the change was recorded, just before its commit (epoch ms). */
+    committedAt: epochMillis('committed_at').notNull(),
+    trades: jsonb('trades').$type<TradeChanges>(),
+    history: jsonb('history').$type<HistoryChanges>(),
+  },
+  (table) => [index('folioql_changes_committed_at_idx').on(table.committedAt)],
+);
+
+/** One row: the largest id ever pruned from the change log; cursors at or after it can be resumed. */
+export const changeHorizon = pgTable(
+  'folioql_change_horizon',
+  {
+    only: boolean('only').primaryKey().default(true),
+    prunedThrough: bigint('pruned_through', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+  },
+  (table) => [check('folioql_change_horizon_one_row', sql`${table.only}`)],
 );
 
 export type Trade = typeof trades.$inferSelect;

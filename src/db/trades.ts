@@ -39,13 +39,23 @@ export async function selectTradeById(db: Database, id: string): Promise<Trade |
   return trade ?? null;
 }
 
-/** Deletes the trades with these ids; returns the ids deleted. */
-export async function deleteTradesById(db: Database, ids: readonly string[]): Promise<string[]> {
-  const deleted = await db
+/** The trades with these ids, in no particular order; ids with no trade are left out. */
+export function selectTradesByIds(db: Database, ids: readonly string[]): Promise<Trade[]> {
+  return db
+    .select()
+    .from(trades)
+    .where(sql`${trades.id} = any(${sql.param(ids)}::text[])`);
+}
+
+/** Deletes the trades with these ids; returns what was deleted, with what change subscribers filter on. */
+export async function deleteTradesById(
+  db: Database,
+  ids: readonly string[],
+): Promise<Pick<Trade, 'id' | 'market' | 'symbol'>[]> {
+  return db
     .delete(trades)
     .where(sql`${trades.id} = any(${sql.param(ids)}::text[])`)
-    .returning({ id: trades.id });
-  return deleted.map((row) => row.id);
+    .returning({ id: trades.id, market: trades.market, symbol: trades.symbol });
 }
 
 /** What each column of trades is in GraphQL: the Trade fields, TradeWhere, TradeInput and TradeOrder. */

@@ -12,6 +12,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import { isRetryableFailure } from '../db/role-transaction.ts';
 import { createLoaders } from '../db/loaders.ts';
+import { ChangeSet } from '../db/change-log.ts';
 import { selectsOnly, type OperationStates } from './operations.ts';
 
 /** Root fields that read no table: an operation of only these needs no transaction. */
@@ -41,6 +42,7 @@ export function useOperationTransaction(operations: OperationStates): Plugin<Con
             ...context,
             db: tx,
             loaders: createLoaders(tx, { cache: !isMutation }),
+            changes: new ChangeSet(),
           };
           const value = (await executeFn({
             ...executionArgs,
@@ -48,9 +50,15 @@ export function useOperationTransaction(operations: OperationStates): Plugin<Con
           })) as ExecutionResult;
           // An operation with an error keeps none of its writes; one the
           // database gave up on (deadlock, serialization failure) is tried again.
+          const commit = !value.errors?.length;
+          // What it changed goes to the change log (and, on commit, to every
+          // instance's subscribers) as its last statement: once per operation.
+          if (commit && !attemptContext.changes.isEmpty) {
+            await attemptContext.changes.record(tx, context.settings.changesRetentionMs);
+          }
           return {
             value,
-            commit: !value.errors?.length,
+            commit,
             retry: value.errors?.some(isRetryableFailure) ?? false,
           };
         });

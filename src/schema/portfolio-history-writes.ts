@@ -95,7 +95,12 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
         (row) => `the point (${row.market}, ${row.interval}, ${row.timestamp})`,
         where,
       );
-      const { counts, rows: stored } = await bulkUpsert(ctx.db, portfolioHistory, {
+      const {
+        counts,
+        rows: stored,
+        changedIds,
+      } = await bulkUpsert(ctx.db, portfolioHistory, {
+        idColumn: 'id',
         columns: historyWritableColumns as readonly Exclude<(typeof historyWritableColumns)[number], 'id'>[],
         key: HISTORY_KEY,
         // Resending a point unchanged but for its write time leaves it as it is.
@@ -103,6 +108,7 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
         rows,
         returning: selectsField(info, 'points') ? 'rows' : 'counts',
       });
+      ctx.changes.historyUpserted(changedIds as number[]);
       return { counts, points: stored };
     },
   }),
@@ -137,15 +143,16 @@ builder.mutationField('deletePortfolioHistory', (t) =>
         );
       }
       // Deletes at most one row more than allowed, which is enough to know the where is too broad.
-      const deletedIds = await deleteHistoryPoints(ctx.db, condition, atMost);
-      if (deletedIds.length > atMost) {
+      const deleted = await deleteHistoryPoints(ctx.db, condition, atMost);
+      if (deleted.length > atMost) {
         // Thrown, the error rolls the operation's transaction back: nothing stays deleted.
         throw badUserInput(
           `More than ${atMost} history point${atMost === 1 ? '' : 's'} match ${argumentName(info, 'where')}; ` +
             'nothing was deleted. Narrow the where, or raise atMost.',
         );
       }
-      return { deletedIds };
+      ctx.changes.historyDeleted(deleted);
+      return { deletedIds: deleted.map((point) => point.id) };
     },
   }),
 );

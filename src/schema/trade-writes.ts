@@ -68,12 +68,14 @@ builder.mutationField('upsertTrades', (t) =>
         where,
       );
 
-      const { counts, rows } = await bulkUpsert(ctx.db, trades, {
+      const { counts, rows, changedIds } = await bulkUpsert(ctx.db, trades, {
         columns: tradeWritableColumns,
         key: ['id'],
+        idColumn: 'id',
         rows: input.map((trade) => ({ ...trade, id: String(trade.id), timestamp: String(trade.timestamp) })),
         returning: selectsField(info, 'trades') ? 'rows' : 'counts',
       });
+      ctx.changes.tradesUpserted(changedIds as string[]);
       return { counts, trades: rows };
     },
   }),
@@ -96,7 +98,9 @@ builder.mutationField('deleteTrades', (t) =>
       checkBatchSize(args.ids, ctx.settings.maxBatchSize, where);
       const ids = args.ids.map(String);
       ids.forEach((id, index) => checkWellFormed(id, `${where}: ids[${index}]`));
-      return { deletedIds: await deleteTradesById(ctx.db, ids) };
+      const deleted = await deleteTradesById(ctx.db, ids);
+      ctx.changes.tradesDeleted(deleted);
+      return { deletedIds: deleted.map((trade) => trade.id) };
     },
   }),
 );

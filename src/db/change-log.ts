@@ -1,0 +1,142 @@
+/**
+ * The change log (table folioql_changes, see schema.ts and its migration):
+ * what a write operation records before it commits, and what subscriptions
+ * read back to replay and to fan out.
+ *
+ * A write operation collects what it changed in a `ChangeSet` and records it
+ * with one statement at its end: one log entry and one NOTIFY per committed
+ * operation, however many fields and rows it wrote. A rolled-back operation
+ * records nothing, and PostgreSQL sends its NOTIFY only on commit.
+ */
+import { and, asc, gt, sql } from 'drizzle-orm';
+import { clientError, ERROR_CODES } from '../errors.ts';
+import type { Database } from './database.ts';
+import {
+  changeEvents,
+  changeHorizon,
+  type HistoryChanges,
+  type Trade,
+  type TradeChanges,
+  type PortfolioHistoryPoint,
+} from './schema.ts';
+
+/** The channel folioql_records_changes notifies, with the new entry's id as payload. */
+export const CHANGES_CHANNEL = 'folioql_changes';
+
+/** One entry of the change log. */
+export interface ChangeEntry {
+  id: bigint;
+  committedAt: string;
+  trades: TradeChanges | null;
+  history: HistoryChanges | null;
+}
+
+/** What one write operation changed, collected field by field, recorded once at its end. */
+export class ChangeSet {
+  #trades: TradeChanges = { upserted: [], deleted: [] };
+  #history: HistoryChanges = { upserted: [], deleted: [] };
+
+  tradesUpserted(ids: readonly string[]): void {
+    this.#trades.upserted.push(...ids);
+  }
+
+  tradesDeleted(trades: readonly Pick<Trade, 'id' | 'market' | 'symbol'>[]): void {
+    this.#trades.deleted.push(...trades.map(({ id, market, symbol }) => ({ id, market, symbol })));
+  }
+
+  historyUpserted(ids: readonly number[]): void {
+    this.#history.upserted.push(...ids);
+  }
+
+  historyDeleted(points: readonly Pick<PortfolioHistoryPoint, 'id' | 'market' | 'interval'>[]): void {
+    this.#history.deleted.push(...points.map(({ id, market, interval }) => ({ id, market, interval })));
+  }
+
+  get isEmpty(): boolean {
+    return !hasChanges(this.#trades) && !hasChanges(this.#history);
+  }
+
+  /**
+   * Writes the log entry and its NOTIFY, in the operation's transaction (which
+   * holds the write lock): the last statement before COMMIT. Entries older
+   * than `retentionMs` are pruned by the same call.
+   */
+  async record(tx: Database, retentionMs: number): Promise<void> {
+    const json = (changes: TradeChanges | HistoryChanges) =>
+      hasChanges(changes) ? JSON.stringify(changes) : null;
+    await tx.execute(
+      sql`select folioql_record_changes(${json(this.#trades)}::text::jsonb, ${json(this.#history)}::text::jsonb, ${retentionMs})`,
+    );
+  }
+}
+
+function hasChanges(changes: TradeChanges | HistoryChanges): boolean {
+  return changes.upserted.length > 0 || changes.deleted.length > 0;
+}
+
+/** Log entries after `after`, oldest first, at most `limit`; with `through`, none after it. */
+export function readChangesAfter(
+  db: Database,
+  after: bigint,
+  { limit, through }: { limit: number; through?: bigint },
+): Promise<ChangeEntry[]> {
+  return db
+    .select()
+    .from(changeEvents)
+    .where(
+      and(
+        gt(changeEvents.id, after),
+        through === undefined ? undefined : sql`${changeEvents.id} <= ${through}`,
+      ),
+    )
+    .orderBy(asc(changeEvents.id))
+    .limit(limit);
+}
+
+/**
+ * What a cursor may be: from `prunedThrough` (older entries are gone) to
+ * `last`, the last id drawn (entries of rolled-back operations draw ids too
+ * and leave gaps, which nothing needs to fill).
+ */
+export async function changeLogBounds(db: Database): Promise<{ prunedThrough: bigint; last: bigint }> {
+  const [bounds] = await db
+    .select({
+      prunedThrough: changeHorizon.prunedThrough,
+      last: sql<string>`(select case when is_called then last_value else 0 end from folioql_changes_id_seq)::text`,
+    })
+    .from(changeHorizon);
+  return { prunedThrough: bounds!.prunedThrough, last: BigInt(bounds!.last) };
+}
+
+/** The id of the newest entry of the log (the horizon when it is empty): where a new listener starts. */
+export async function lastChangeId(db: Database): Promise<bigint> {
+  const [row] = await db
+    .select({
+      last: sql<string>`coalesce((select max(id) from folioql_changes), ${changeHorizon.prunedThrough})::text`,
+    })
+    .from(changeHorizon);
+  return BigInt(row!.last);
+}
+
+/**
+ * A change cursor: opaque to clients, base64url of "change:<id>". A client
+ * that passes one back as `after` gets every change committed after it.
+ */
+export function changeCursor(id: bigint): string {
+  return Buffer.from(`change:${id}`).toString('base64url');
+}
+
+/** The log id a cursor names; a clear error for anything else, naming `where`. */
+export function changeIdOf(cursor: string, where: string): bigint {
+  const match =
+    cursor.length <= 64
+      ? /^change:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+      : null;
+  if (!match) {
+    throw clientError(
+      ERROR_CODES.BAD_USER_INPUT,
+      `${where} is not a change cursor: pass the cursor of an event this subscription sent`,
+    );
+  }
+  return BigInt(match[1]!);
+}
