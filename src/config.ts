@@ -88,6 +88,14 @@ export const DEFAULT_PREPARED_STATEMENTS = 500;
 /** How long a request waits for a PostgreSQL connection unless DATABASE_CONNECT_TIMEOUT_MS says otherwise. */
 export const DEFAULT_DATABASE_CONNECT_TIMEOUT_MS = 2_000;
 
+/** Subscriptions unless CHANGES_RETENTION_MS, SUBSCRIPTIONS_MAX, SUBSCRIPTIONS_PER_CONNECTION or SUBSCRIPTION_BUFFER say otherwise. */
+export const DEFAULT_LIVE = {
+  retentionMs: 24 * 3_600_000,
+  maxSubscriptions: 10_000,
+  perConnection: 20,
+  buffer: 1_000,
+};
+
 /** How long /healthz waits for the database unless HEALTH_TIMEOUT_MS says otherwise. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
 
@@ -235,6 +243,11 @@ export const SETTINGS = {
     meaning:
       'PostgreSQL connection string, e.g. `postgres://user:pass@host:5432/portfolio`. Unset: the embedded PGlite.',
   },
+  DATABASE_LISTEN_URL: {
+    ...optionalText(),
+    meaning:
+      "Where each instance's one listening connection for live updates goes (LISTEN needs a session): straight to PostgreSQL when `DATABASE_URL` points at PgBouncer in transaction mode. Unset: `DATABASE_URL`.",
+  },
   DATABASE_POOL_MAX: { ...integer(10, 1, 1000), meaning: 'Most connections to PostgreSQL.' },
   DATABASE_PREPARED_STATEMENTS: {
     ...integer(DEFAULT_PREPARED_STATEMENTS, 0, 100_000),
@@ -317,6 +330,25 @@ export const SETTINGS = {
     ...integer(5_000, 100, 3_600_000),
     meaning:
       'Longest one SQL statement may run before PostgreSQL cancels it (`STATEMENT_TIMEOUT`). PGlite cannot interrupt a statement and ignores it.',
+  },
+  CHANGES_RETENTION_MS: {
+    ...integer(DEFAULT_LIVE.retentionMs, 0, 31 * 86_400_000),
+    meaning:
+      'How long the change log keeps an event for subscribers resuming with `after`; an older cursor gets `CURSOR_EXPIRED`. `0` keeps every event.',
+  },
+  SUBSCRIPTIONS_MAX: {
+    ...integer(DEFAULT_LIVE.maxSubscriptions, 0, 1_000_000),
+    meaning:
+      'Most subscriptions one instance serves at once, over both transports; more get `SUBSCRIPTION_LIMIT`.',
+  },
+  SUBSCRIPTIONS_PER_CONNECTION: {
+    ...integer(DEFAULT_LIVE.perConnection, 1, 10_000),
+    meaning: 'Most subscriptions on one WebSocket at once; more get `SUBSCRIPTION_LIMIT`.',
+  },
+  SUBSCRIPTION_BUFFER: {
+    ...integer(DEFAULT_LIVE.buffer, 1, 1_000_000),
+    meaning:
+      'Most events waiting to be sent to one subscriber; one that falls further behind is ended with `SUBSCRIBER_TOO_SLOW` and resumes with its cursor.',
   },
   OPERATION_TIMEOUT_MS: {
     ...integer(10_000, 100, 3_600_000),
@@ -543,6 +575,8 @@ function arrange(settings: Settings) {
     host: s.HOST,
     /** PostgreSQL connection string; unset means the embedded PGlite database. */
     databaseUrl: s.DATABASE_URL,
+    /** Where the listening connection goes, when not DATABASE_URL (which may be a pooler). */
+    databaseListenUrl: s.DATABASE_LISTEN_URL,
     /** Most connections postgres.js opens to PostgreSQL. */
     databasePoolMax: s.DATABASE_POOL_MAX,
     /** How many distinct statements are prepared on each connection; 0 turns preparing off. */
@@ -579,6 +613,17 @@ function arrange(settings: Settings) {
     writeWaitTimeoutMs: s.WRITE_WAIT_TIMEOUT_MS,
     /** Longest /healthz waits for the database's answer before it reports 503. */
     healthTimeoutMs: s.HEALTH_TIMEOUT_MS,
+    /** Subscriptions: how far back they may resume, and how many there may be. */
+    live: {
+      /** How long the change log keeps events for resuming subscribers; 0 keeps all. */
+      retentionMs: s.CHANGES_RETENTION_MS,
+      /** Most subscriptions this instance serves at once. */
+      maxSubscriptions: s.SUBSCRIPTIONS_MAX,
+      /** Most subscriptions on one WebSocket. */
+      perConnection: s.SUBSCRIPTIONS_PER_CONNECTION,
+      /** Most events queued for one subscriber before it is ended as too slow. */
+      buffer: s.SUBSCRIPTION_BUFFER,
+    },
     /** How bearer tokens are verified and which PostgreSQL roles they may name. */
     auth: {
       /** HMAC secret for HS256/HS384/HS512 tokens; at least 32 bytes. */
@@ -661,6 +706,8 @@ export type OperationLimits = LimitsConfig['reader'];
 export type BrowserConfig = Config['browser'];
 /** Requests a minute per client, counted by each server instance on its own; 0 is no limit. */
 export type RateLimitConfig = Config['rateLimit'];
+/** Subscriptions: how far back they may resume, and how many there may be. */
+export type LiveConfig = Config['live'];
 
 export function loadConfig(env: Env = process.env): Config {
   return arrange(readSettings(env));

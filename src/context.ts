@@ -6,17 +6,23 @@ import type { Authenticate, Viewer } from './auth/authenticate.ts';
 import type { Database } from './db/database.ts';
 import type { WithRoleTransaction } from './db/role-transaction.ts';
 import type { Loaders } from './db/loaders.ts';
+import type { ChangeSet } from './db/change-log.ts';
+import type { ChangeFeed } from './live/change-feed.ts';
 
 /** Server settings resolvers need, the same for every request. */
 export interface RequestSettings {
   /** The roles that may use the producer API, for error messages. */
   producerRoles: readonly string[];
+  /** The role of requests without a token: the live feed reads the change log (ids only) as it. */
+  anonymousRole: string;
   /** Most rows one mutation may write or delete. */
   maxBatchSize: number;
   /** Longest one SQL statement may run, in milliseconds. */
   statementTimeoutMs: number;
   /** Longest one operation may take in all, waits included, in milliseconds (OPERATION_TIMEOUT_MS). */
   operationTimeoutMs: number;
+  /** How long the change log keeps events for resuming subscribers (CHANGES_RETENTION_MS); 0 keeps all. */
+  changesRetentionMs: number;
 }
 
 export interface Context {
@@ -38,6 +44,20 @@ export interface Context {
    * subscription event handler calls it the same way.
    */
   withRoleTransaction: WithRoleTransaction;
+  /**
+   * What the operation's writes changed, recorded in the change log (and
+   * announced to subscribers) as its transaction's last statement. Made with
+   * `db`, for each attempt.
+   */
+  changes: ChangeSet;
+  /** This instance's feed of committed changes, which subscriptions read from. */
+  live: ChangeFeed;
+}
+
+/** What every request's context shares with every other: made once per app. */
+export interface SharedContext {
+  withRoleTransaction: WithRoleTransaction;
+  live: ChangeFeed;
 }
 
 /** Stands in for `db` and `loaders` until an operation's transaction begins, so a stray query fails loudly. */
@@ -65,13 +85,14 @@ export async function createRequestContext(
   request: Request,
   viewerOf: ViewerOf,
   settings: RequestSettings,
-  withRoleTransaction: WithRoleTransaction,
+  shared: SharedContext,
 ): Promise<Context> {
   return {
     viewer: await viewerOf(request),
     settings,
     db: outsideAnOperation('db'),
     loaders: outsideAnOperation('loaders'),
-    withRoleTransaction,
+    changes: outsideAnOperation('changes'),
+    ...shared,
   };
 }

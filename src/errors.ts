@@ -67,6 +67,28 @@ export const ERROR_CODES = {
    * `invalidStoredValue` (schema/instant-fields.ts, schema/scalars.ts).
    */
   INVALID_STORED_VALUE: 'INVALID_STORED_VALUE',
+  /**
+   * A subscription's `after` cursor is older than the change log keeps
+   * (CHANGES_RETENTION_MS): the events since were pruned, so it cannot be
+   * resumed without a gap. Read the current state again and subscribe
+   * without `after`. Made in live/change-feed.ts.
+   */
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
+  /**
+   * Over SUBSCRIPTIONS_MAX on this instance, or SUBSCRIPTIONS_PER_CONNECTION
+   * on one WebSocket; the subscription did not start. Made in live/.
+   */
+  SUBSCRIPTION_LIMIT: 'SUBSCRIPTION_LIMIT',
+  /**
+   * A subscriber fell too far behind the events (SUBSCRIPTION_BUFFER of them
+   * unsent): its stream ends with this error; resubscribe with the last
+   * cursor to catch up. Made in live/change-feed.ts.
+   */
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
+  /** The subscription's token expired: the stream ends with this error; resubscribe with a fresh token and the last cursor. Made in live/. */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The server is stopping: the stream ends with this error; resubscribe (to another instance) with the last cursor. Made in live/. */
+  SERVER_STOPPING: 'SERVER_STOPPING',
   /** The document is not valid GraphQL text (HTTP 400). Made by graphql-yoga. */
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   /** The document does not validate against the schema, e.g. an unknown field (HTTP 400). Made by graphql-yoga. */

@@ -22,6 +22,8 @@ import { useOperationLimits } from './plugins/operation-limits.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
 import { OperationStates } from './plugins/operations.ts';
 import { useRateLimit } from './plugins/rate-limit.ts';
+import { useSubscriptions } from './plugins/subscriptions.ts';
+import type { ChangeFeed } from './live/change-feed.ts';
 import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
 import { useValueErrorLocations } from './plugins/value-error-locations.ts';
 
@@ -37,6 +39,7 @@ export interface PipelineOptions {
   rateLimit: RateLimitConfig;
   readinessPath: string;
   healthTimeoutMs: number;
+  live: ChangeFeed;
 }
 
 export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | {})[] {
@@ -70,6 +73,9 @@ export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | 
     // Last of the executors: wraps the execution in the role transaction
     // (withRoleTransaction, on the context).
     useOperationTransaction(operations),
+    // Subscriptions hold no transaction: each event is executed on its own,
+    // once for all equal subscribers, after the limits above let it start.
+    useSubscriptions(options.live),
     // /healthz is answered in onRequest, after the plugins above have seen the
     // request (its id and log line); it reads no operation.
     useReadinessCheck({

@@ -17,6 +17,7 @@ import { createJsonLogger, yogaLoggerOf } from './logger.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { readTrustedDocuments } from './plugins/trusted-documents.ts';
 import { createApp, GRAPHQL_PATH } from './yoga.ts';
+import { serveWebSockets } from './live/websocket.ts';
 
 export interface RunningServer {
   url: string;
@@ -45,6 +46,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // One registry for this server, served on its own port; none without METRICS_PORT.
     const metrics = config.metricsPort === undefined ? undefined : new Registry();
     if (metrics) collectDefaultMetrics({ register: metrics });
+    const trustedDocuments = config.persistedOperations
+      ? readTrustedDocuments(config.persistedOperations)
+      : undefined;
     const app = createApp({
       database,
       logger,
@@ -55,13 +59,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
       browser: config.browser,
       rateLimit: config.rateLimit,
       compiledExecution: config.compiledExecution,
-      trustedDocuments: config.persistedOperations
-        ? readTrustedDocuments(config.persistedOperations)
-        : undefined,
+      trustedDocuments,
       settings: requestSettingsOf(config),
       healthTimeoutMs: config.healthTimeoutMs,
+      live: config.live,
     });
     const server = createServer(app);
+    const webSockets = serveWebSockets(server, app, {
+      live: config.live,
+      maxMessageBytes: config.limits.requestBytes,
+      trustedDocuments,
+    });
     const metricsServer =
       metrics && config.metricsPort !== undefined
         ? await startMetricsServer(metrics, config.metricsPort, config.metricsHost, logger.error)
@@ -79,7 +87,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       metricsUrl: metricsServer?.url,
       logger,
       stop: async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Streams hold their connections open: each is ended with
+        // SERVER_STOPPING (clients resume elsewhere with their cursor), and
+        // WebSockets are closed, before the server waits for requests under way.
+        await app.changeFeed.stop();
+        await webSockets.close();
+        await closed;
         await metricsServer?.close();
         await app.dispose();
         await database.close();
@@ -95,9 +109,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
 export function requestSettingsOf(config: Config): RequestSettings {
   return {
     producerRoles: config.auth.producerRoles,
+    anonymousRole: config.auth.anonymousRole,
     maxBatchSize: config.maxBatchSize,
     statementTimeoutMs: config.statementTimeoutMs,
     operationTimeoutMs: config.operationTimeoutMs,
+    changesRetentionMs: config.live.retentionMs,
   };
 }
 

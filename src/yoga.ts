@@ -7,11 +7,12 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticate } from './auth/authenticate.ts';
-import type { BrowserConfig, LimitsConfig, RateLimitConfig } from './config.ts';
-import { DEFAULT_HEALTH_TIMEOUT_MS } from './config.ts';
+import type { BrowserConfig, LimitsConfig, LiveConfig, RateLimitConfig } from './config.ts';
+import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_LIVE } from './config.ts';
 import { createRequestContext, viewerOnce, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
 import { createRoleTransactions } from './db/role-transaction.ts';
+import { ChangeFeed } from './live/change-feed.ts';
 import { pipeline } from './pipeline.ts';
 import { corsOptionsFor } from './plugins/browser-defaults.ts';
 import { createMaskError, logWithErrorIds } from './plugins/error-masking.ts';
@@ -75,6 +76,8 @@ export interface AppOptions {
   browser?: BrowserConfig;
   /** Requests a minute per client; unless given, none. */
   rateLimit?: RateLimitConfig;
+  /** Subscription limits; unless given, the defaults. */
+  live?: LiveConfig;
 }
 
 const NO_CROSS_ORIGIN: BrowserConfig = { corsOrigins: [], graphiql: true, introspection: true };
@@ -94,15 +97,25 @@ export function createApp({
   healthTimeoutMs = DEFAULT_HEALTH_TIMEOUT_MS,
   browser = NO_CROSS_ORIGIN,
   rateLimit = NO_RATE_LIMIT,
+  live = DEFAULT_LIVE,
 }: AppOptions) {
   const observability = createObservability({ database, metrics, requestLog, graphqlPath: GRAPHQL_PATH });
   const viewerOf = viewerOnce(authenticate);
   // The one way to the database, for queries, mutations and subscription events alike.
   const withRoleTransaction = createRoleTransactions(database, settings);
-  return createYoga<Record<string, unknown>, Context>({
+  // This instance's one feed of committed changes; it listens from the first subscription on.
+  const feed = new ChangeFeed({
+    database,
+    withRoleTransaction,
+    logReaderRole: settings.anonymousRole,
+    live,
+    logger,
+  });
+  const shared = { withRoleTransaction, live: feed };
+  const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: ({ request }) => createRequestContext(request, viewerOf, settings, withRoleTransaction),
+    context: ({ request }) => createRequestContext(request, viewerOf, settings, shared),
     // Inlined GraphiQL: the page loads nothing from a CDN, so it works offline.
     // Its bundle is loaded on the first visit: a server nobody browses keeps
     // its ~70 MB out of memory.
@@ -128,8 +141,11 @@ export function createApp({
       rateLimit,
       readinessPath: READINESS_PATH,
       healthTimeoutMs,
+      live: feed,
     }),
   });
+  // The feed is the app's too: the server stops it first, which ends every stream cleanly.
+  return Object.assign(yoga, { changeFeed: feed });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -12,7 +12,15 @@
  */
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, Lexer, Source, TokenKind, validate } from 'graphql';
+import {
+  GraphQLError,
+  Lexer,
+  Source,
+  TokenKind,
+  validate,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig, OperationLimits } from '../config.ts';
 import type { Context } from '../context.ts';
@@ -157,101 +165,111 @@ export function useOperationLimits(limits: LimitsConfig, operations: OperationSt
       }
     },
 
-    onExecute({ args, setResultAndStopExecution }) {
-      const state = operations.of(args);
-      const { operation } = state;
-      if (!operation) return;
-      const context = args.contextValue as Context;
-      const { role, isProducer } = context.viewer;
-      const max: OperationLimits = isProducer ? limits.producer : limits.reader;
-      const over = (limit: LimitName, setting: string, actual: number, maximum: number, hint = '') =>
-        limitError(
-          limit,
-          `Operation ${limit} ${actual} is over the limit of ${maximum} for the ${role} role (${isProducer ? 'PRODUCER_LIMIT_' : 'LIMIT_'}${setting})${hint}`,
-          maximum,
-          actual,
-        );
-      const stop = (errors: GraphQLError[]) => setResultAndStopExecution({ errors });
-
-      const size = sizes.get(args.document, operation.name?.value ?? '', () =>
-        summarizeOperation(args.document, operation),
-      );
-      if (size.introspectionRoots > 1) {
-        return stop([
-          limitError(
-            'introspection',
-            `Operation asks for the schema ${size.introspectionRoots} times; once (one __schema or __type) is enough`,
-            1,
-            size.introspectionRoots,
-          ),
-        ]);
-      }
-      if (size.aliases > max.aliases) return stop([over('aliases', 'ALIASES', size.aliases, max.aliases)]);
-      // Depth and breadth, counted once per document by the linear walk. The
-      // complexity rule below counts the same for data fields, but does not
-      // look inside introspection (`__schema`, `__type`, only valid at the
-      // root): with any, the walk's counts are held to the role's limits or
-      // introspection's bounds, whichever is larger.
-      const introspects = size.introspectionRoots > 0;
-      const measured = { depth: size.depth, breadth: size.fields };
-      for (const [limit, setting] of [
-        ['depth', 'DEPTH'],
-        ['breadth', 'BREADTH'],
-      ] as const) {
-        const actual = measured[limit];
-        if (!introspects && actual > max[limit]) return stop([over(limit, setting, actual, max[limit])]);
-        const ceiling = Math.max(max[limit], INTROSPECTION_LIMITS[limit]);
-        if (introspects && actual > ceiling) {
-          return stop([
-            limitError(
-              limit,
-              `Operation ${limit} ${actual} is over the limit of ${ceiling} for an operation that introspects the schema`,
-              ceiling,
-              actual,
-            ),
-          ]);
-        }
-      }
-      const variablesDepth = nestingDepth(args.variableValues ?? {}, VARIABLES_DEPTH_MAX);
-      if (variablesDepth > VARIABLES_DEPTH_MAX) {
-        return stop([
-          limitError(
-            'variables',
-            `The variables nest more than ${VARIABLES_DEPTH_MAX} levels deep`,
-            VARIABLES_DEPTH_MAX,
-          ),
-        ]);
-      }
-      // Introspection alone is within its ceilings now; it reads no table and costs what the schema holds.
-      if (selectsOnly(operation, isIntrospectionField)) return;
-
-      const measure = () => {
-        const errors = validate(args.schema, args.document, [
-          createComplexityRule({
-            context,
-            variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-            operationName: args.operationName,
-            validate: ({ depth, complexity, breadth }, report) => {
-              if (depth > max.depth) report(over('depth', 'DEPTH', depth, max.depth));
-              if (complexity > max.cost) {
-                report(over('cost', 'COST', complexity, max.cost, ': ask for smaller pages or fewer fields'));
-              }
-              if (breadth > max.breadth) report(over('breadth', 'BREADTH', breadth, max.breadth));
-            },
-          }),
-        ]);
-        // Only limit errors: invalid variables are left for execution to report, as usual.
-        const overLimits = errors.filter((error) => error.extensions?.code === 'OPERATION_LIMIT');
-        // No other error: the measure coerced every variable, and execution need not check them again.
-        if (errors.length === overLimits.length && args.variableValues) state.variablesChecked = true;
-        return overLimits;
-      };
-      // Without variables the verdict depends only on the operation and the
-      // role, so it is worked out once: the walk costs as much as a small query.
-      const overLimits = operation.variableDefinitions?.length
-        ? measure()
-        : verdicts.get(args.document, `${operation.name?.value ?? ''} ${role}`, measure);
-      if (overLimits.length > 0) stop(overLimits);
-    },
+    // Subscriptions are held to the same limits as queries, before their stream starts.
+    onSubscribe: checkLimits,
+    onExecute: checkLimits,
   };
+
+  function checkLimits({ args, setResultAndStopExecution }: LimitCheck): void {
+    const state = operations.of(args);
+    const { operation } = state;
+    if (!operation) return;
+    const context = args.contextValue as Context;
+    const { role, isProducer } = context.viewer;
+    const max: OperationLimits = isProducer ? limits.producer : limits.reader;
+    const over = (limit: LimitName, setting: string, actual: number, maximum: number, hint = '') =>
+      limitError(
+        limit,
+        `Operation ${limit} ${actual} is over the limit of ${maximum} for the ${role} role (${isProducer ? 'PRODUCER_LIMIT_' : 'LIMIT_'}${setting})${hint}`,
+        maximum,
+        actual,
+      );
+    const stop = (errors: GraphQLError[]) => setResultAndStopExecution({ errors });
+
+    const size = sizes.get(args.document, operation.name?.value ?? '', () =>
+      summarizeOperation(args.document, operation),
+    );
+    if (size.introspectionRoots > 1) {
+      return stop([
+        limitError(
+          'introspection',
+          `Operation asks for the schema ${size.introspectionRoots} times; once (one __schema or __type) is enough`,
+          1,
+          size.introspectionRoots,
+        ),
+      ]);
+    }
+    if (size.aliases > max.aliases) return stop([over('aliases', 'ALIASES', size.aliases, max.aliases)]);
+    // Depth and breadth, counted once per document by the linear walk. The
+    // complexity rule below counts the same for data fields, but does not
+    // look inside introspection (`__schema`, `__type`, only valid at the
+    // root): with any, the walk's counts are held to the role's limits or
+    // introspection's bounds, whichever is larger.
+    const introspects = size.introspectionRoots > 0;
+    const measured = { depth: size.depth, breadth: size.fields };
+    for (const [limit, setting] of [
+      ['depth', 'DEPTH'],
+      ['breadth', 'BREADTH'],
+    ] as const) {
+      const actual = measured[limit];
+      if (!introspects && actual > max[limit]) return stop([over(limit, setting, actual, max[limit])]);
+      const ceiling = Math.max(max[limit], INTROSPECTION_LIMITS[limit]);
+      if (introspects && actual > ceiling) {
+        return stop([
+          limitError(
+            limit,
+            `Operation ${limit} ${actual} is over the limit of ${ceiling} for an operation that introspects the schema`,
+            ceiling,
+            actual,
+          ),
+        ]);
+      }
+    }
+    const variablesDepth = nestingDepth(args.variableValues ?? {}, VARIABLES_DEPTH_MAX);
+    if (variablesDepth > VARIABLES_DEPTH_MAX) {
+      return stop([
+        limitError(
+          'variables',
+          `The variables nest more than ${VARIABLES_DEPTH_MAX} levels deep`,
+          VARIABLES_DEPTH_MAX,
+        ),
+      ]);
+    }
+    // Introspection alone is within its ceilings now; it reads no table and costs what the schema holds.
+    if (selectsOnly(operation, isIntrospectionField)) return;
+
+    const measure = () => {
+      const errors = validate(args.schema, args.document, [
+        createComplexityRule({
+          context,
+          variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+          operationName: args.operationName,
+          validate: ({ depth, complexity, breadth }, report) => {
+            if (depth > max.depth) report(over('depth', 'DEPTH', depth, max.depth));
+            if (complexity > max.cost) {
+              report(over('cost', 'COST', complexity, max.cost, ': ask for smaller pages or fewer fields'));
+            }
+            if (breadth > max.breadth) report(over('breadth', 'BREADTH', breadth, max.breadth));
+          },
+        }),
+      ]);
+      // Only limit errors: invalid variables are left for execution to report, as usual.
+      const overLimits = errors.filter((error) => error.extensions?.code === 'OPERATION_LIMIT');
+      // No other error: the measure coerced every variable, and execution need not check them again.
+      if (errors.length === overLimits.length && args.variableValues) state.variablesChecked = true;
+      return overLimits;
+    };
+    // Without variables the verdict depends only on the operation and the
+    // role, so it is worked out once: the walk costs as much as a small query.
+    const overLimits = operation.variableDefinitions?.length
+      ? measure()
+      : verdicts.get(args.document, `${operation.name?.value ?? ''} ${role}`, measure);
+    if (overLimits.length > 0) stop(overLimits);
+  }
+}
+
+/** What onExecute and onSubscribe both give: the operation, and a way to refuse it. */
+interface LimitCheck {
+  args: ExecutionArgs;
+  setResultAndStopExecution(result: ExecutionResult): void;
 }

@@ -14,5 +14,8 @@ import './portfolio-history-writes.ts';
 import './relations.ts';
 import './trade-stats.ts';
 import './portfolio-performance.ts';
+import './changes.ts';
+import './trade-changes.ts';
+import './portfolio-history-changes.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

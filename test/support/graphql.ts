@@ -10,9 +10,11 @@ import { testAuthenticator } from './auth.ts';
 
 export const TEST_SETTINGS = {
   producerRoles: ['api_data_producer'],
+  anonymousRole: 'api_anon',
   maxBatchSize: 10_000,
   statementTimeoutMs: 5_000,
   operationTimeoutMs: 10_000,
+  changesRetentionMs: 86_400_000,
 };
 
 export function createTestApp(database: DatabaseConnection, options: Partial<AppOptions> = {}): App {

@@ -5,7 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DatabaseConnection } from '../../src/db/database.ts';
-import type { AppOptions } from '../../src/yoga.ts';
+import type { App, AppOptions } from '../../src/yoga.ts';
+import { DEFAULT_LIVE, loadConfig } from '../../src/config.ts';
+import { serveWebSockets } from '../../src/live/websocket.ts';
 import { createTestApp } from './graphql.ts';
 
 export interface LiveServer {
@@ -14,15 +16,31 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
+export interface LiveAppServer extends LiveServer {
+  /** The same endpoint for graphql-ws: ws://127.0.0.1:<port>/graphql */
+  wsUrl: string;
+  app: App;
+}
+
 export async function startLiveServer(
   database: DatabaseConnection,
   options: Partial<AppOptions> = {},
-): Promise<LiveServer> {
+): Promise<LiveAppServer> {
   const app = createTestApp(database, options);
-  const listening = await listenOnLoopback(createServer(app));
+  const server = createServer(app);
+  const webSockets = serveWebSockets(server, app, {
+    live: options.live ?? DEFAULT_LIVE,
+    maxMessageBytes: loadConfig({}).limits.requestBytes,
+    trustedDocuments: options.trustedDocuments,
+  });
+  const listening = await listenOnLoopback(server);
   return {
     url: listening.url,
+    wsUrl: listening.url.replace(/^http/, 'ws'),
+    app,
     close: async () => {
+      await app.changeFeed.stop();
+      await webSockets.close();
       await listening.close();
       await app.dispose();
     },

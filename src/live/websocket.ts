@@ -1,0 +1,157 @@
+/**
+ * GraphQL over WebSocket (the graphql-ws protocol, which Apollo's
+ * GraphQLWsLink, urql and GraphiQL speak) on the GraphQL endpoint, beside
+ * yoga's HTTP and Server-Sent Events.
+ *
+ * Every operation runs through yoga's own pipeline (`getEnveloped`): the
+ * same parsing limits, validation, operation limits, transactions and error
+ * masking as over HTTP. The token comes in `connectionParams`
+ * (`{ authorization: "Bearer …" }`, or `{ token }`) and is checked once, when
+ * the socket opens, like a request's header: a bad one closes the socket
+ * with 4401 and the reason. With trusted documents on, a socket too may only
+ * run the manifest's documents, by hash.
+ *
+ * Bounded: at most SUBSCRIPTIONS_PER_CONNECTION operations at once on one
+ * socket and SUBSCRIPTIONS_MAX sockets on the instance (each subscription
+ * also counts against SUBSCRIPTIONS_MAX in the change feed), messages of at
+ * most LIMIT_REQUEST_BYTES, and a socket that does not say hello within
+ * three seconds is closed (graphql-ws's connectionInitWaitTimeout).
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import type { OperationResult } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { LiveConfig } from '../config.ts';
+import { clientError, ERROR_CODES } from '../errors.ts';
+import { trustedDocumentOf, type TrustedDocuments } from '../plugins/trusted-documents.ts';
+import type { App } from '../yoga.ts';
+
+export interface WebSocketOptions {
+  live: LiveConfig;
+  /** Most bytes of one message (LIMIT_REQUEST_BYTES). */
+  maxMessageBytes: number;
+  trustedDocuments?: TrustedDocuments;
+}
+
+interface SocketState {
+  /** The upgrade request with the token of connectionParams as its Authorization header. */
+  request?: Request;
+  /** Operations running on this socket now. */
+  operations: Set<string>;
+}
+
+/** The Authorization header a client put in connectionParams, if any. */
+function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization ?? params?.token;
+  if (typeof value !== 'string' || value === '') return undefined;
+  return /^bearer /i.test(value) ? value : `Bearer ${value}`;
+}
+
+export function serveWebSockets(
+  server: Server,
+  app: App,
+  options: WebSocketOptions,
+): { close(): Promise<void> } {
+  const { live } = options;
+  const sockets = new WebSocketServer({
+    server,
+    path: app.graphqlEndpoint,
+    maxPayload: options.maxMessageBytes,
+    // Refused before the upgrade: a full instance costs a refused client nothing more.
+    verifyClient: (
+      _info: { req: IncomingMessage },
+      done: (ok: boolean, code?: number, message?: string) => void,
+    ) =>
+      sockets.clients.size >= live.maxSubscriptions
+        ? done(false, 503, 'This server has as many WebSockets as SUBSCRIPTIONS_MAX allows')
+        : done(true),
+  });
+  const states = new WeakMap<object, SocketState>();
+  const stateOf = (extra: object): SocketState => {
+    let state = states.get(extra);
+    if (!state) states.set(extra, (state = { operations: new Set() }));
+    return state;
+  };
+
+  const stop = useServer<Record<string, unknown>, { request: IncomingMessage }>(
+    {
+      connectionInitWaitTimeout: 3_000,
+      execute: (args) => (args.rootValue as Enveloped).execute(args),
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+
+      onConnect: async (ctx) => {
+        const authorization = authorizationOf(ctx.connectionParams);
+        const url = `http://${ctx.extra.request.headers.host ?? 'localhost'}${app.graphqlEndpoint}`;
+        const request = new Request(url, { headers: authorization ? { authorization } : {} });
+        const { contextFactory } = app.getEnveloped({ request });
+        try {
+          // Authenticates now, as a request would be: a bad token never gets to subscribe.
+          await contextFactory();
+        } catch (error) {
+          ctx.extra.socket.close(4401, error instanceof Error ? error.message.slice(0, 120) : 'Unauthorized');
+          return false;
+        }
+        stateOf(ctx.extra).request = request;
+        return true;
+      },
+
+      onSubscribe: async (ctx, id, payload) => {
+        const state = stateOf(ctx.extra);
+        if (state.operations.size >= live.perConnection) {
+          return [
+            clientError(
+              ERROR_CODES.SUBSCRIPTION_LIMIT,
+              `This WebSocket already runs ${live.perConnection} operations (SUBSCRIPTIONS_PER_CONNECTION); complete one, or open another socket`,
+            ),
+          ];
+        }
+        let query = payload.query;
+        if (options.trustedDocuments) {
+          const trusted = trustedDocumentOf(options.trustedDocuments, payload);
+          if (trusted instanceof GraphQLError) return [trusted];
+          query = trusted;
+        }
+        const enveloped = app.getEnveloped({ request: state.request!, params: payload });
+        let document;
+        try {
+          document = enveloped.parse(query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        state.operations.add(id);
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } as Enveloped,
+        };
+        return args;
+      },
+
+      onComplete: (ctx, id) => {
+        stateOf(ctx.extra).operations.delete(id);
+      },
+    },
+    sockets,
+  );
+
+  return {
+    async close() {
+      // Each socket is told the server is going away; graphql-ws ends its operations.
+      for (const socket of sockets.clients) socket.close(1001, 'Server stopping');
+      await stop.dispose();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+    },
+  };
+}
+
+/** yoga's executors for this operation, carried to graphql-ws's execute and subscribe through rootValue. */
+interface Enveloped {
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
+}
