@@ -1,0 +1,114 @@
+/**
+ * A graphql-ws subscriber for tests, shaped like support/sse.ts: collects each
+ * result of one subscription on its own socket.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { StreamResult } from './sse.ts';
+
+export interface WsSubscription {
+  results: StreamResult[];
+  /** Errors the protocol reported (an `error` message, or the socket closing with a reason). */
+  failures: unknown[];
+  waitFor(count: number, timeoutMs?: number): Promise<StreamResult[]>;
+  /** Resolves when the server completes the subscription or it fails. */
+  ended: Promise<void>;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export function subscribeWs(
+  wsUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  connectionParams: Record<string, unknown> = {},
+): WsSubscription {
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+  });
+  const results: StreamResult[] = [];
+  const failures: unknown[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => [...waiters].forEach((check) => check());
+  let done = false;
+  const ended = new Promise<void>((resolve) => {
+    client.subscribe(
+      { query, variables },
+      {
+        next: (value) => {
+          results.push(value as StreamResult);
+          notify();
+        },
+        error: (error) => {
+          failures.push(error);
+          done = true;
+          notify();
+          resolve();
+        },
+        complete: () => {
+          done = true;
+          notify();
+          resolve();
+        },
+      },
+    );
+  });
+  return {
+    results,
+    failures,
+    ended,
+    client,
+    close: () => client.dispose() as Promise<void>,
+    waitFor(count, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const finish = (settle: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          settle();
+        };
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(
+                new Error(`waited ${timeoutMs} ms for ${count} results, got ${JSON.stringify(results)}`),
+              ),
+            ),
+          timeoutMs,
+        );
+        const check = () => {
+          if (results.length >= count) finish(() => resolve(results.slice(0, count)));
+          else if (done) {
+            finish(() =>
+              reject(
+                new Error(
+                  `the subscription ended after ${JSON.stringify(results)} (${failures.map(String).join('; ')}), before ${count} results`,
+                ),
+              ),
+            );
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Resolves once the feed of `app` listens (a subscription has started it) with `count` subscribers. */
+export async function untilSubscribers(
+  feed: { subscriberCount: number },
+  count: number,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const start = Date.now();
+  while (feed.subscriberCount < count) {
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`waited ${timeoutMs} ms for ${count} subscribers, have ${feed.subscriberCount}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
