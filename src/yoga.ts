@@ -13,6 +13,7 @@ import { createRequestContext, viewerOnce, type Context, type RequestSettings } 
 import type { DatabaseConnection } from './db/database.ts';
 import { createRoleTransactions } from './db/role-transaction.ts';
 import { ChangeFeed } from './live/change-feed.ts';
+import { registerLiveMetrics } from './live/metrics.ts';
 import { pipeline } from './pipeline.ts';
 import { corsOptionsFor } from './plugins/browser-defaults.ts';
 import { createMaskError, logWithErrorIds } from './plugins/error-masking.ts';
@@ -111,6 +112,7 @@ export function createApp({
     live,
     logger,
   });
+  if (metrics) registerLiveMetrics(metrics, feed);
   const shared = { withRoleTransaction, live: feed };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,

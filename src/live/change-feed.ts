@@ -113,6 +113,8 @@ export class ChangeFeed {
   #stopped = false;
   /** Statements this feed has sent: the live benchmark reads it to show they do not grow with subscribers. */
   statements = 0;
+  /** Log entries this instance has read and handed to its subscribers. */
+  eventsPublished = 0;
 
   constructor(private readonly options: ChangeFeedOptions) {}
 
@@ -256,6 +258,7 @@ export class ChangeFeed {
   #publish(event: ChangeEvent): void {
     if (event.id <= this.#head!) return;
     this.#head = event.id;
+    this.eventsPublished++;
     for (const subscriber of this.#subscribers) subscriber.push(event);
   }
 }
