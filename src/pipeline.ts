@@ -11,8 +11,8 @@
  */
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useReadinessCheck, type Plugin, type YogaLogger } from 'graphql-yoga';
-import type { BrowserConfig, LimitsConfig, RateLimitConfig } from './config.ts';
-import type { Context, ViewerOf } from './context.ts';
+import type { BrowserConfig, LimitsConfig } from './config.ts';
+import type { Context } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
 import { pingWithin } from './db/readiness.ts';
 import { CSRF_HEADER, useIntrospectionSwitch, useVaryOrigin } from './plugins/browser-defaults.ts';
@@ -21,7 +21,7 @@ import type { Observability } from './plugins/observability.ts';
 import { useOperationLimits } from './plugins/operation-limits.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
 import { OperationStates } from './plugins/operations.ts';
-import { useRateLimit } from './plugins/rate-limit.ts';
+import { useRateLimit, type CountRequest } from './plugins/rate-limit.ts';
 import { useSubscriptions } from './plugins/subscriptions.ts';
 import type { ChangeFeed } from './live/change-feed.ts';
 import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
@@ -31,12 +31,12 @@ export interface PipelineOptions {
   database: DatabaseConnection;
   logger: YogaLogger;
   observability: Observability;
-  viewerOf: ViewerOf;
   limits: LimitsConfig;
   trustedDocuments?: TrustedDocuments;
   compiledExecution: boolean;
   browser: BrowserConfig;
-  rateLimit: RateLimitConfig;
+  /** Counts each request against its client's rate limit; none, no limits. */
+  countRequest: CountRequest | undefined;
   readinessPath: string;
   healthTimeoutMs: number;
   live: ChangeFeed;
@@ -50,7 +50,7 @@ export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | 
     observability.plugin,
     // First of the checks: a client over its limit is refused before anything
     // else is done for it, before its document is even parsed.
-    useRateLimit(options.rateLimit, options.viewerOf),
+    useRateLimit(options.countRequest),
     // A GET, or a POST of a form or text/plain, must carry this header: a page
     // of another origin cannot add it without a CORS preflight.
     useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),

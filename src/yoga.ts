@@ -18,6 +18,7 @@ import { pipeline } from './pipeline.ts';
 import { corsOptionsFor } from './plugins/browser-defaults.ts';
 import { createMaskError, logWithErrorIds } from './plugins/error-masking.ts';
 import { createObservability } from './plugins/observability.ts';
+import { requestCounter } from './plugins/rate-limit.ts';
 import type { TrustedDocuments } from './plugins/trusted-documents.ts';
 import { schema as folioqlSchema } from './schema/index.ts';
 
@@ -113,6 +114,8 @@ export function createApp({
     logger,
   });
   if (metrics) registerLiveMetrics(metrics, feed);
+  // One count per client for HTTP requests and WebSocket operations alike.
+  const countRequest = requestCounter(rateLimit, viewerOf);
   const shared = { withRoleTransaction, live: feed };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -135,19 +138,19 @@ export function createApp({
       database,
       logger,
       observability,
-      viewerOf,
       limits,
       trustedDocuments,
       compiledExecution,
       browser,
-      rateLimit,
+      countRequest,
       readinessPath: READINESS_PATH,
       healthTimeoutMs,
       live: feed,
     }),
   });
   // The feed is the app's too: the server stops it first, which ends every stream cleanly.
-  return Object.assign(yoga, { changeFeed: feed });
+  // So is the rate limit, which the WebSocket server counts operations against.
+  return Object.assign(yoga, { changeFeed: feed, countRequest });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -11,7 +11,8 @@
  * with 4401 and the reason. With trusted documents on, a socket too may only
  * run the manifest's documents, by hash.
  *
- * Bounded: at most SUBSCRIPTIONS_PER_CONNECTION operations at once on one
+ * Bounded: each operation counts against the client's rate limit like a
+ * request (RATE_LIMIT_PER_MINUTE, RATE_LIMIT_TOKEN_PER_MINUTE); at most SUBSCRIPTIONS_PER_CONNECTION operations at once on one
  * socket and SUBSCRIPTIONS_MAX sockets on the instance (each subscription
  * also counts against SUBSCRIPTIONS_MAX in the change feed), messages of at
  * most LIMIT_REQUEST_BYTES, and a socket that does not say hello within
@@ -86,7 +87,8 @@ export function serveWebSockets(
         const request = new Request(url, { headers: authorization ? { authorization } : {} });
         const { contextFactory } = app.getEnveloped({ request });
         try {
-          // Authenticates now, as a request would be: a bad token never gets to subscribe.
+          // Counted and authenticated now, as a request would be: a bad token never gets to subscribe.
+          await app.countRequest?.(request, { req: ctx.extra.request });
           await contextFactory();
         } catch (error) {
           ctx.extra.socket.close(4401, error instanceof Error ? error.message.slice(0, 120) : 'Unauthorized');
@@ -105,6 +107,12 @@ export function serveWebSockets(
               `This WebSocket already runs ${live.perConnection} operations (SUBSCRIPTIONS_PER_CONNECTION); complete one, or open another socket`,
             ),
           ];
+        }
+        try {
+          // Each operation counts against the client's rate limit, as a request would.
+          await app.countRequest?.(state.request!, { req: ctx.extra.request });
+        } catch (error) {
+          return [error as GraphQLError];
         }
         let query = payload.query;
         if (options.trustedDocuments) {

@@ -49,29 +49,41 @@ function limiter(perMinute: number, description: string) {
   };
 }
 
-export function useRateLimit(config: RateLimitConfig, viewerOf: ViewerOf): Plugin<Context> {
+/**
+ * Counts one request (or one WebSocket operation) against its client's
+ * limit, and refuses it past the limit; undefined when there are no limits.
+ * `serverContext` carries the TCP peer (see `clientAddress`).
+ */
+export type CountRequest = (request: Request, serverContext: unknown) => Promise<void>;
+
+export function requestCounter(config: RateLimitConfig, viewerOf: ViewerOf): CountRequest | undefined {
   const byAddress = limiter(config.anonymousPerMinute, 'each client address');
   const bySubject = limiter(config.tokenPerMinute, "each token's subject");
-  if (!byAddress && !bySubject) return {};
+  if (!byAddress && !bySubject) return undefined;
 
+  return async (request, serverContext) => {
+    const address = `address:${clientAddress(request, serverContext, config.trustProxyHops)}`;
+    if (!request.headers.has('authorization')) return byAddress?.(address);
+    // The token is checked now, not after parsing as it otherwise is (the
+    // context reuses the result): one that fails counts against its
+    // address, so a made-up token is no way around the limit.
+    let subject: unknown;
+    try {
+      subject = (await viewerOf(request)).subject;
+    } catch (error) {
+      await byAddress?.(address);
+      throw error;
+    }
+    if (typeof subject === 'string' && subject !== '') await bySubject?.(`subject:${subject}`);
+    else await byAddress?.(address);
+  };
+}
+
+export function useRateLimit(countRequest: CountRequest | undefined): Plugin<Context> {
+  if (!countRequest) return {};
   return {
     // Before the document is parsed, so a refused request costs next to nothing.
-    async onRequestParse({ request, serverContext }) {
-      const address = `address:${clientAddress(request, serverContext, config.trustProxyHops)}`;
-      if (!request.headers.has('authorization')) return byAddress?.(address);
-      // The token is checked now, not after parsing as it otherwise is (the
-      // context reuses the result): one that fails counts against its
-      // address, so a made-up token is no way around the limit.
-      let subject: unknown;
-      try {
-        subject = (await viewerOf(request)).subject;
-      } catch (error) {
-        await byAddress?.(address);
-        throw error;
-      }
-      if (typeof subject === 'string' && subject !== '') await bySubject?.(`subject:${subject}`);
-      else await byAddress?.(address);
-    },
+    onRequestParse: ({ request, serverContext }) => countRequest(request, serverContext),
   };
 }
 
