@@ -38,7 +38,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const database = await openDatabase(config);
   try {
     if (config.migrateOnStart) await runMigrations(database.db);
-    await checkRoles(database.db, config.auth.allowedRoles);
+    await checkRoles(database.db, config.auth.allowedRoles, config.auth.producerRoles);
     if (config.seedDemoData && (await seedDemoData(database.db))) {
       logger.info('Filled the empty database with the demo portfolio.');
     }

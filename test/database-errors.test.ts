@@ -96,4 +96,29 @@ forEachDriver((database) => {
       'role "api_writes_all" is a member of pg_write_all_data, so grants would not bind it',
     );
   });
+
+  it('refuses roles that could not follow the change log, or producers that could not record in it', async () => {
+    const { db } = database();
+    await db.execute(
+      sql.raw(`do $$ begin
+      if not exists (select from pg_roles where rolname = 'api_no_log') then create role api_no_log nologin; end if;
+      exception when duplicate_object then null; end $$`),
+    );
+    await db.execute(sql.raw('grant api_no_log to current_user'));
+    onTestFinished(async () => {
+      // Its grants first: a role that holds privileges cannot be dropped.
+      await db.execute(sql.raw('drop owned by api_no_log'));
+      await db.execute(sql.raw('drop role if exists api_no_log'));
+    });
+    await expect(checkRoles(db, ['api_no_log'])).rejects.toThrow(
+      'role "api_no_log" cannot read the change log subscriptions follow: GRANT SELECT ON folioql_changes, folioql_change_horizon TO api_no_log; GRANT SELECT ON SEQUENCE folioql_changes_id_seq TO api_no_log',
+    );
+    await db.execute(sql.raw('grant select on folioql_changes, folioql_change_horizon to api_no_log'));
+    await db.execute(sql.raw('grant select on sequence folioql_changes_id_seq to api_no_log'));
+    await checkRoles(db, ['api_no_log']);
+    await expect(checkRoles(db, ['api_no_log'], ['api_no_log'])).rejects.toThrow(
+      'producer role "api_no_log" cannot record its writes in the change log: GRANT EXECUTE ON FUNCTION folioql_record_changes(jsonb, jsonb, bigint) TO api_no_log',
+    );
+    await checkRoles(db, ['api_anon', 'api_data_producer'], ['api_data_producer']);
+  });
 });

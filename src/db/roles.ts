@@ -2,13 +2,20 @@
  * Checks, before serving, that every role a token may name can be used
  * safely: it exists, the login role may switch to it, and it cannot bypass
  * grants or row-level security (superuser, BYPASSRLS, owner of the tables,
- * or member of pg_write_all_data).
+ * or member of pg_write_all_data); and that each may follow the change log
+ * subscriptions read, and each producer role record its writes in it (the
+ * migrations grant both to api_anon and api_data_producer; other roles need
+ * the GRANTs the message names).
  */
 import { sql } from 'drizzle-orm';
 import { ConfigError } from '../config.ts';
 import type { Database } from './database.ts';
 
-export async function checkRoles(db: Database, roles: readonly string[]): Promise<void> {
+export async function checkRoles(
+  db: Database,
+  roles: readonly string[],
+  producerRoles: readonly string[] = [],
+): Promise<void> {
   const found = await db
     .select({
       name: sql<string>`rolname`,
@@ -20,6 +27,10 @@ export async function checkRoles(db: Database, roles: readonly string[]): Promis
       writesAll: sql<boolean>`exists (
         select from pg_roles w where w.rolname = 'pg_write_all_data' and pg_has_role(pg_roles.oid, w.oid, 'MEMBER'))`,
       usable: sql<boolean>`pg_has_role(current_user, oid, 'MEMBER')`,
+      followsChanges: sql<boolean>`has_table_privilege(oid, 'folioql_changes', 'SELECT')
+        and has_table_privilege(oid, 'folioql_change_horizon', 'SELECT')
+        and has_sequence_privilege(oid, 'folioql_changes_id_seq', 'SELECT')`,
+      recordsChanges: sql<boolean>`has_function_privilege(oid, 'folioql_record_changes(jsonb, jsonb, bigint)', 'EXECUTE')`,
       loginRole: sql<string>`current_user`,
     })
     .from(sql`pg_roles`)
@@ -43,6 +54,14 @@ export async function checkRoles(db: Database, roles: readonly string[]): Promis
     } else if (!row.usable) {
       problems.push(
         `the login role "${row.loginRole}" cannot switch to "${role}": GRANT ${role} TO ${row.loginRole}`,
+      );
+    } else if (!row.followsChanges) {
+      problems.push(
+        `role "${role}" cannot read the change log subscriptions follow: GRANT SELECT ON folioql_changes, folioql_change_horizon TO ${role}; GRANT SELECT ON SEQUENCE folioql_changes_id_seq TO ${role}`,
+      );
+    } else if (producerRoles.includes(role) && !row.recordsChanges) {
+      problems.push(
+        `producer role "${role}" cannot record its writes in the change log: GRANT EXECUTE ON FUNCTION folioql_record_changes(jsonb, jsonb, bigint) TO ${role}`,
       );
     }
   }
