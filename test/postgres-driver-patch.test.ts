@@ -9,6 +9,10 @@
  * again (CONNECT_TIMEOUT on every attempt); in the third, the first query
  * after the reconnect fails with the killed session's 57P01.
  *
+ * And a transaction PostgreSQL rolled back at COMMIT (its prepared COMMIT
+ * was gone from the server, as behind a pooler) rejects with
+ * COMMIT_ROLLED_BACK: unpatched, it resolves as if its writes were kept.
+ *
  * Runs on TEST_DATABASE_URL's server, ending only its own sessions.
  */
 import { createConnection, type Socket } from 'node:net';
@@ -112,5 +116,28 @@ describe.runIf(serverUrl)('postgres.js when a connection closes with a write sti
 
     expect(await settled(sql`select 2 as two`)).toEqual({ value: [{ two: 2 }] });
     expect(sockets).toHaveLength(2);
+  });
+});
+
+describe.runIf(serverUrl)('postgres.js at COMMIT', () => {
+  it('reports a transaction PostgreSQL rolled back at COMMIT, rather than resolving as if it committed', async () => {
+    const sql = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+    try {
+      await sql`create temporary table patch_commit_check (id int)`;
+      // postgres.js prepares its COMMIT once per connection. With that
+      // statement gone from the server (as when a pooler sends the next
+      // transaction to another server connection), the COMMIT fails,
+      // postgres.js prepares it again inside the now aborted transaction,
+      // and PostgreSQL answers that COMMIT with ROLLBACK and no error.
+      await sql.begin((tx) => tx`select 1`);
+      await sql.unsafe('deallocate all');
+      const transaction = sql.begin(async (tx) => {
+        await tx`insert into patch_commit_check values (1)`;
+      });
+      await expect(transaction).rejects.toMatchObject({ code: 'COMMIT_ROLLED_BACK' });
+      expect(await sql`select count(*)::int as n from patch_commit_check`).toEqual([{ n: 0 }]);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
   });
 });

@@ -67,6 +67,14 @@ export function openPostgres({
   const admission = new Admission({ ...admissionOptions, connections: poolMax });
   const client = postgres(url, {
     max: poolMax,
+    // With preparing off, postgres.js's own statements (BEGIN, COMMIT,
+    // ROLLBACK) go unnamed too. Behind a pooler that does not track named
+    // statements (PgBouncer before 1.21, transaction mode), a COMMIT prepared
+    // on one server connection and executed on another fails, postgres.js
+    // prepares it again inside the now aborted transaction, and PostgreSQL
+    // answers that COMMIT with a silent ROLLBACK. (The patched driver now
+    // reports such a ROLLBACK as an error: COMMIT_ROLLED_BACK.)
+    prepare: preparedStatements > 0,
     ...connectionOptions(connectTimeoutMs),
     connection: { application_name: 'folioql' },
     // Migrations' "already exists, skipping" notices are expected, not news.
