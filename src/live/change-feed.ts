@@ -141,7 +141,10 @@ export class ChangeFeed {
     // Joined and given the head in one synchronous step: every entry after
     // the head is pushed to it; the ones up to the head, it replays.
     const subscriber = new Subscriber(this, options as SubscribeOptions<unknown>, this.#head!);
-    this.#subscribers.add(subscriber);
+    // One whose token is already past its exp (accepted within the clock
+    // tolerance) is ended by its constructor: it must not join, or it would
+    // stay in the set for ever.
+    if (!subscriber.ended) this.#subscribers.add(subscriber);
     return subscriber as AsyncIterableIterator<Payload>;
   }
 
@@ -216,6 +219,11 @@ export class ChangeFeed {
       } catch (error) {
         await listening.close();
         throw error;
+      }
+      if (this.#stopped) {
+        // Stopped while starting: stop() found nothing to close, so close it here.
+        await listening.close();
+        throw stopping();
       }
       this.#listening = listening;
       this.#tick = setInterval(() => void this.#catchUp(), CATCH_UP_INTERVAL_MS).unref();
@@ -311,6 +319,10 @@ class Subscriber<Payload> implements AsyncIterableIterator<Payload> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  get ended(): boolean {
+    return this.#ended !== undefined;
   }
 
   push(event: ChangeEvent): void {

@@ -118,6 +118,9 @@ function mapEvents(
         return { done: false, value: await run(item.value) };
       } catch (error) {
         done = true;
+        // An event whose execution failed leaves the source open (one that
+        // threw has ended itself): end it, or it stays subscribed for ever.
+        void Promise.resolve(source.return?.()).catch(() => {});
         const graphqlError =
           error instanceof GraphQLError
             ? error
