@@ -7,6 +7,9 @@
  * after a warm-up of each, so drift of the machine falls on both alike; the
  * table gives medians over the rounds and folioql/baseline ratios. Results go
  * to bench/results/<time>.json. Not part of the tests: nothing here asserts.
+ *
+ * LIVE (bench/live.ts; alone: `npm run bench:live`) runs last, once the pair
+ * is stopped: two folioql instances, subscribers over both, a producer.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import postgres from 'postgres';
 import { mintToken } from '../src/auth/mint-token.ts';
 import { openPostgres } from '../src/db/database.ts';
 import { runMigrations } from '../src/db/migrate.ts';
+import { liveTable, runLiveWorkload, type LivePlan, type LiveResult } from './live.ts';
 import { seed, TRADE_COUNT } from './seed.ts';
 import { countStatements } from './statements.ts';
 import { READ_WORKLOADS, UPSERT_BATCH, upsertRequests, type HttpRequest, type Tokens } from './workloads.ts';
@@ -36,6 +40,16 @@ const { values: options } = parseArgs({
 const plan = options.quick
   ? { rounds: 2, seconds: 3, warmUpSeconds: 1, upsertBatches: 1, producers: 20 }
   : { rounds: 4, seconds: 8, warmUpSeconds: 4, upsertBatches: 3, producers: 20 };
+/** LIVE: two instances, subscribers spread over both, a producer writing 100-trade batches (bench/live.ts). */
+const livePlans: { small: LivePlan; large: LivePlan } = options.quick
+  ? {
+      small: { subscribers: 10, batches: 10, sseShare: 0.2 },
+      large: { subscribers: 200, batches: 20, sseShare: 0.1 },
+    }
+  : {
+      small: { subscribers: 10, batches: 10, sseShare: 0.2 },
+      large: { subscribers: 1000, batches: 100, sseShare: 0.1 },
+    };
 /** W6 reads at a steady rate, so its latencies are a reader's, not those of a saturated server. */
 const W6_READS_PER_SECOND = 200;
 const CONNECTIONS = 10;
@@ -68,7 +82,7 @@ async function freePort(): Promise<number> {
 }
 
 interface ServerProcess {
-  name: 'baseline' | 'folioql';
+  name: string;
   origin: string;
   child: ChildProcess;
 }
@@ -428,31 +442,67 @@ async function main() {
     const tokens: Tokens = {
       producer: await mintToken(['--role', 'api_data_producer'], { JWT_SECRET: jwtSecret }),
     };
-    const baseline = await startServer('baseline', ['--import', 'tsx', 'bench/baseline-server.ts'], {
-      DATABASE_URL: benchUrl,
-    });
-    servers.push(baseline);
-    const profileArgs = options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [];
-    const folioql = await startServer('folioql', [...profileArgs, '--import', 'tsx', 'src/index.ts'], {
+    const folioqlEnv = {
       DATABASE_URL: benchUrl,
       JWT_SECRET: jwtSecret,
       LOG_LEVEL: 'warn',
       SEED_DEMO_DATA: 'false',
       NODE_ENV: 'production',
-    });
-    servers.push(folioql);
-
+    };
+    const profileArgs = options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [];
     const results: WorkloadResult[] = [];
-    for (const workload of READ_WORKLOADS.filter((w) => selected(w.name))) {
-      const result = await runReadWorkload({ baseline, folioql }, workload, tokens);
-      if (workload.name === 'W4') {
-        result.statementsPerRequest = await countStatements(benchUrl, workload.folioql(tokens), jwtSecret);
+    let readsUnderWrites: ReadsUnderWrites | undefined;
+    const pairWorkloads = [...READ_WORKLOADS.map((w) => w.name), 'W3', 'W6'];
+    if (pairWorkloads.some(selected)) {
+      const baseline = await startServer('baseline', ['--import', 'tsx', 'bench/baseline-server.ts'], {
+        DATABASE_URL: benchUrl,
+      });
+      servers.push(baseline);
+      const folioql = await startServer(
+        'folioql',
+        [...profileArgs, '--import', 'tsx', 'src/index.ts'],
+        folioqlEnv,
+      );
+      servers.push(folioql);
+
+      for (const workload of READ_WORKLOADS.filter((w) => selected(w.name))) {
+        const result = await runReadWorkload({ baseline, folioql }, workload, tokens);
+        if (workload.name === 'W4') {
+          result.statementsPerRequest = await countStatements(benchUrl, workload.folioql(tokens), jwtSecret);
+        }
+        results.push(result);
       }
-      results.push(result);
+      if (selected('W3')) results.push(await runUpsertWorkload({ baseline, folioql }, tokens));
+      results.sort((a, b) => a.name.localeCompare(b.name));
+      readsUnderWrites = selected('W6') ? await runReadsUnderWrites(folioql, tokens) : undefined;
+      // The pair is idle from here on: stopped, so it takes nothing from the live workload.
+      for (const server of servers.splice(0)) await stopServer(server);
     }
-    if (selected('W3')) results.push(await runUpsertWorkload({ baseline, folioql }, tokens));
-    results.sort((a, b) => a.name.localeCompare(b.name));
-    const readsUnderWrites = selected('W6') ? await runReadsUnderWrites(folioql, tokens) : undefined;
+
+    let live: LiveResult | undefined;
+    if (selected('LIVE')) {
+      live = await runLiveWorkload(
+        {
+          startFolioql: async (name, env) => {
+            const server = await startServer(name, [...profileArgs, '--import', 'tsx', 'src/index.ts'], {
+              ...folioqlEnv,
+              ...env,
+            });
+            servers.push(server);
+            return server;
+          },
+          stop: async (started) => {
+            const server = servers.find((s) => s.child === started.child);
+            if (server) await stopServer(server);
+          },
+          producerToken: tokens.producer,
+          databaseUrl: benchUrl,
+          freePort,
+          log,
+        },
+        livePlans,
+      );
+    }
 
     const machine = {
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
@@ -464,7 +514,7 @@ async function main() {
     console.log(
       `${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, PostgreSQL ${machine.postgres}\n`,
     );
-    console.log(table(results));
+    if (results.length) console.log(table(results));
     if (readsUnderWrites) {
       const { idle, loaded, p99Ratio, batchesWritten, batchesRefused, readErrors } = readsUnderWrites;
       console.log(
@@ -473,12 +523,27 @@ async function main() {
           `    ${batchesWritten} batches written, ${batchesRefused} refused WRITE_BUSY and sent again, ${readErrors} reads failed`,
       );
     }
+    if (live) {
+      console.log(
+        `\nLIVE  two folioql instances; subscribers: ${live.transports}\n` +
+          `      producer: ${live.producer}; latency from committedAt to receipt (target p99 < 250 ms)\n`,
+      );
+      console.log(liveTable(live));
+    }
     mkdirSync(resultsDir, { recursive: true });
     const file = path.join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(
       file,
       JSON.stringify(
-        { date: new Date().toISOString(), quick: options.quick, plan, machine, results, readsUnderWrites },
+        {
+          date: new Date().toISOString(),
+          quick: options.quick,
+          plan: { ...plan, live: livePlans },
+          machine,
+          results,
+          readsUnderWrites,
+          live,
+        },
         null,
         2,
       ),
