@@ -126,7 +126,8 @@ export function createApp({
     // its ~70 MB out of memory.
     renderGraphiQL: async (options) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
-    graphiql: browser.graphiql ? { title: 'folioql', defaultQuery: exampleQuery } : false,
+    // POST, so its subscriptions (SSE) pass the CSRF check, as its queries do.
+    graphiql: browser.graphiql ? { title: 'folioql', defaultQuery: exampleQuery, method: 'POST' } : false,
     // Yoga's default reflects any Origin with credentials; this answers only CORS_ORIGINS.
     cors: corsOptionsFor(browser.corsOrigins),
     landingPage: false,

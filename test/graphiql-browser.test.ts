@@ -1,9 +1,11 @@
 /**
  * GraphiQL in a real browser: headless Chromium opens /graphql, types a
  * latestTrades query into the editor, presses run and reads the rows from
- * the result pane. Every request the page makes is checked: anything not
- * addressed to our server is refused and fails the test, so the page is
- * proven to load offline.
+ * the result pane; then runs a tradesChanged subscription the same way and
+ * sees a trade a producer writes meanwhile arrive over Server-Sent Events.
+ * Every request the page makes is checked: anything not addressed to our
+ * server is refused and fails the test, so the page is proven to load
+ * offline.
  *
  * Chromium is Debian's (`apt-get install -y chromium`, which .ci/run does);
  * playwright-core never downloads a browser. Without it the test is skipped
@@ -13,9 +15,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trades } from '../src/db/schema.ts';
-import { resetTables, trade } from './support/fixtures.ts';
-import { startLiveServer, type LiveServer } from './support/live-server.ts';
+import { CSRF_HEADER } from '../src/plugins/browser-defaults.ts';
+import { producerHeaders } from './support/auth.ts';
+import { resetTables, trade, tradeInput } from './support/fixtures.ts';
+import { graphql } from './support/graphql.ts';
+import { startLiveServer, type LiveAppServer } from './support/live-server.ts';
 import { forEachDriver } from './support/test-database.ts';
+import { untilSubscribers } from './support/ws.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
@@ -26,6 +32,7 @@ if (!chromiumFound && process.env.CI) {
 }
 
 const LATEST_TRADES = 'query LatestTwo { latestTrades(limit: 2) { id symbol amount usdValue } }';
+const TRADES_CHANGED = 'subscription LiveTrades { tradesChanged { trades { id price } deletedIds } }';
 
 /** Opens GraphiQL at `url`, refusing and recording every request that leaves our server. */
 async function openGraphiQL(browser: Browser, url: string) {
@@ -60,7 +67,7 @@ async function typeQuery(page: Page, query: string) {
 }
 
 function operationName(query: string): string {
-  const name = /^query (\w+)/.exec(query)?.[1];
+  const name = /^(?:query|subscription) (\w+)/.exec(query)?.[1];
   if (!name) throw new Error('name the operation, so the test can see GraphiQL has parsed it');
   return name;
 }
@@ -95,7 +102,7 @@ describe.skipIf(!chromiumFound)('GraphiQL in headless Chromium', () => {
   afterAll(() => browser?.close());
 
   forEachDriver((database, driver) => {
-    let server: LiveServer;
+    let server: LiveAppServer;
     beforeAll(async () => {
       await resetTables(database().db);
       await database()
@@ -141,6 +148,40 @@ describe.skipIf(!chromiumFound)('GraphiQL in headless Chromium', () => {
         // Saved whether the test passed or not: a failure is when it is wanted most.
         await page.screenshot({ path: `${ARTIFACTS}/graphiql-latest-trades-${driver}.png` });
         await page.close();
+      }
+    });
+
+    it('runs a tradesChanged subscription typed into the editor and shows a trade a producer then upserts', async () => {
+      const { page, foreignRequests } = await openGraphiQL(browser, server.url);
+      try {
+        await typeQuery(page, TRADES_CHANGED);
+        // No header to add: GraphiQL POSTs (yoga.ts), which passes the CSRF check like its queries.
+        await page.locator('.graphiql-execute-button').click();
+        // The write must come after the subscription has joined the feed, or it would not be sent.
+        await untilSubscribers(server.app.changeFeed, 1, 15_000);
+        const written = await graphql(
+          server.app,
+          'mutation Upsert($trades: [TradeInput!]!) { upsertTrades(trades: $trades) { insertedCount } }',
+          { trades: [tradeInput('graphiql-live', { timestamp: 1600000000000 })] },
+          await producerHeaders(),
+        );
+        expect(written.errors).toBeUndefined();
+        expect(written.data.upsertTrades.insertedCount).toBe(1);
+        // GraphiQL shows the latest event of the running subscription.
+        expect(await readResult(page)).toEqual({
+          data: {
+            tradesChanged: {
+              trades: [{ id: 'graphiql-live', price: '36000.123456789012345678' }],
+              deletedIds: [],
+            },
+          },
+        });
+        expect(foreignRequests).toEqual([]);
+      } finally {
+        await page.screenshot({ path: `${ARTIFACTS}/graphiql-trades-changed-${driver}.png` });
+        // Closing the page ends its event stream, and the server lets the subscriber go.
+        await page.close();
+        await expect.poll(() => server.app.changeFeed.subscriberCount, { timeout: 5_000 }).toBe(0);
       }
     });
   });

@@ -82,7 +82,11 @@ export async function post(
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<{ status: number; data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+): Promise<{
+  status: number;
+  data?: any;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
