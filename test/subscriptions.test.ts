@@ -246,6 +246,28 @@ forEachDriver((database, driver) => {
       ]);
     });
 
+    it('sends a write whose trades were deleted before it was sent, then their delete', async () => {
+      const app = newApp();
+      const first = await sse(app, TRADES_CHANGED, { symbol: 'BTC/USD' });
+      await untilSubscribers(app.changeFeed, 1);
+      await write(app, UPSERT_TRADES, { trades: [tradeInput('mark')] });
+      const [{ data: marked }] = (await first.waitFor(1)) as [StreamResult];
+      first.close();
+      // Both commit before a subscriber resuming after them reads the first
+      // one's rows: those are gone by then, but the write is matched by what
+      // the log recorded when it was made, so it is still sent.
+      await write(app, UPSERT_TRADES, { trades: [tradeInput('gone-1')] });
+      await write(app, DELETE_TRADES, { ids: ['gone-1'] });
+      const resumed = await sse(app, TRADES_CHANGED, {
+        symbol: 'BTC/USD',
+        after: marked!.tradesChanged.cursor,
+      });
+      expect(await resumed.waitFor(2)).toEqual([
+        { data: { tradesChanged: { cursor: expect.any(String), trades: [], deletedIds: [] } } },
+        { data: { tradesChanged: { cursor: expect.any(String), trades: [], deletedIds: ['gone-1'] } } },
+      ]);
+    });
+
     it('sends nothing for a rolled-back operation; the next commit is the next event', async () => {
       const app = newApp();
       const stream = await sse(app, TRADES_CHANGED);

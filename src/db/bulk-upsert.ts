@@ -46,15 +46,15 @@ export interface UpsertOptions<Row> {
   rows: readonly Row[];
   /** 'rows' also returns every row sent, as now stored, in the order sent; 'counts' does not. */
   returning: 'rows' | 'counts';
-  /** The table's id column: the ids of the rows inserted or changed (not the unchanged ones) are returned. */
-  idColumn: string;
+  /** Columns returned for every row inserted or changed (not the unchanged ones), for the change log. */
+  changedColumns: readonly string[];
 }
 
 export async function bulkUpsert<Table extends PgTable, Row extends Record<string, Value>>(
   db: Database,
   table: Table,
-  { columns, key, ignoreInChangeCheck = [], rows, returning, idColumn }: UpsertOptions<Row>,
-): Promise<{ counts: UpsertCounts; rows: InferSelectModel<Table>[]; changedIds: unknown[] }> {
+  { columns, key, ignoreInChangeCheck = [], rows, returning, changedColumns }: UpsertOptions<Row>,
+): Promise<{ counts: UpsertCounts; rows: InferSelectModel<Table>[]; changed: Record<string, unknown>[] }> {
   const tableColumns = getTableColumns(table) as Record<string, PgColumn>;
   const column = (name: string) => {
     const found = tableColumns[name];
@@ -92,9 +92,9 @@ export async function bulkUpsert<Table extends PgTable, Row extends Record<strin
     // xmax is 0 on a row version no transaction has updated: a fresh insert.
     .returning({
       ...(returning === 'rows' ? tableColumns : {}),
-      changedId: column(idColumn),
+      changed: sql`json_build_array(${list(changedColumns.map((name) => sql`${column(name)}`))})`,
       inserted: sql<boolean>`(xmax = 0)`,
-    } as never)) as unknown as ({ inserted: boolean; changedId: unknown } & Record<string, unknown>)[];
+    } as never)) as unknown as ({ inserted: boolean; changed: unknown } & Record<string, unknown>)[];
 
   const inserted = writtenRows.filter((row) => row.inserted).length;
   const counts = {
@@ -102,10 +102,14 @@ export async function bulkUpsert<Table extends PgTable, Row extends Record<strin
     updated: writtenRows.length - inserted,
     unchanged: rows.length - writtenRows.length,
   };
-  const changedIds = writtenRows.map((row) => row.changedId);
-  if (returning === 'counts') return { counts, rows: [], changedIds };
+  const changed = writtenRows.map((row) => {
+    // One JSON array per row; a driver may hand JSON back as text.
+    const values = (typeof row.changed === 'string' ? JSON.parse(row.changed) : row.changed) as unknown[];
+    return Object.fromEntries(changedColumns.map((name, index) => [name, values[index]]));
+  });
+  if (returning === 'counts') return { counts, rows: [], changed };
 
-  const stored = new Map(writtenRows.map(({ inserted: _, changedId: __, ...row }) => [keyOf(row, key), row]));
+  const stored = new Map(writtenRows.map(({ inserted: _, changed: __, ...row }) => [keyOf(row, key), row]));
   const unchanged = sorted.filter((row) => !stored.has(keyOf(row, key)));
   if (unchanged.length > 0) {
     const existing = await db
@@ -119,6 +123,6 @@ export async function bulkUpsert<Table extends PgTable, Row extends Record<strin
   return {
     counts,
     rows: rows.map((row) => stored.get(keyOf(row, key)) as InferSelectModel<Table>),
-    changedIds,
+    changed,
   };
 }

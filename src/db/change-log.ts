@@ -15,9 +15,9 @@ import {
   changeEvents,
   changeHorizon,
   type HistoryChanges,
-  type Trade,
+  type PointKey,
   type TradeChanges,
-  type PortfolioHistoryPoint,
+  type TradeKey,
 } from './schema.ts';
 
 /** The channel folioql_records_changes notifies, with the new entry's id as payload. */
@@ -36,20 +36,14 @@ export class ChangeSet {
   #trades: TradeChanges = { upserted: [], deleted: [] };
   #history: HistoryChanges = { upserted: [], deleted: [] };
 
-  tradesUpserted(ids: readonly string[]): void {
-    this.#trades.upserted.push(...ids);
+  /** Trades written (inserted or changed) or deleted, with what subscribers filter on. */
+  trades(change: 'upserted' | 'deleted', keys: readonly TradeKey[]): void {
+    for (const { id, market, symbol } of keys) this.#trades[change].push({ id, market, symbol });
   }
 
-  tradesDeleted(trades: readonly Pick<Trade, 'id' | 'market' | 'symbol'>[]): void {
-    this.#trades.deleted.push(...trades.map(({ id, market, symbol }) => ({ id, market, symbol })));
-  }
-
-  historyUpserted(ids: readonly number[]): void {
-    this.#history.upserted.push(...ids);
-  }
-
-  historyDeleted(points: readonly Pick<PortfolioHistoryPoint, 'id' | 'market' | 'interval'>[]): void {
-    this.#history.deleted.push(...points.map(({ id, market, interval }) => ({ id, market, interval })));
+  /** History points written or deleted, with what subscribers filter on. */
+  points(change: 'upserted' | 'deleted', keys: readonly PointKey[]): void {
+    for (const { id, market, interval } of keys) this.#history[change].push({ id, market, interval });
   }
 
   get isEmpty(): boolean {

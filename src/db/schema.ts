@@ -102,19 +102,32 @@ export const portfolioHistory = pgTable(
   ],
 );
 
+/** A changed trade as the change log names it: its id, and what subscribers filter on. */
+export interface TradeKey {
+  id: string;
+  market: string;
+  symbol: string;
+}
+
 /** Trades one write operation changed: what a subscriber to tradesChanged is told. */
 export interface TradeChanges {
-  /** Ids of the trades inserted, or updated with new values. */
-  upserted: string[];
-  /** The trades deleted, with what their subscribers filter on. */
-  deleted: { id: string; market: string; symbol: string }[];
+  /** The trades inserted, or updated with new values. */
+  upserted: TradeKey[];
+  deleted: TradeKey[];
+}
+
+/** A changed history point as the change log names it: its id, and what subscribers filter on. */
+export interface PointKey {
+  id: number;
+  market: string | null;
+  interval: string | null;
 }
 
 /** History points one write operation changed. */
 export interface HistoryChanges {
-  /** Ids of the points inserted, or rewritten with new values. */
-  upserted: number[];
-  deleted: { id: number; market: string | null; interval: string | null }[];
+  /** The points inserted, or rewritten with new values. */
+  upserted: PointKey[];
+  deleted: PointKey[];
 }
 
 /**

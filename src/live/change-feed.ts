@@ -272,8 +272,8 @@ export class ChangeFeed {
 }
 
 async function readRows(tx: Database, entry: ChangeEntry): Promise<ChangedRows> {
-  const tradeIds = entry.trades?.upserted ?? [];
-  const pointIds = entry.history?.upserted ?? [];
+  const tradeIds = (entry.trades?.upserted ?? []).map((trade) => trade.id);
+  const pointIds = (entry.history?.upserted ?? []).map((point) => point.id);
   const [trades, points] = await Promise.all([
     tradeIds.length ? selectTradesByIds(tx, tradeIds) : [],
     pointIds.length ? selectPointsByIds(tx, pointIds) : [],

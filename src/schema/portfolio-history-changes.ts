@@ -49,15 +49,13 @@ builder.subscriptionField('portfolioHistoryChanged', (t) =>
       return subscribeToChanges<HistoryChangedPayload>(ctx, info, args.after, async (event, role) => {
         const changes = event.entry.history;
         if (!changes) return undefined;
+        // Matched by what the log recorded at the write (see trade-changes.ts).
+        const upserted = changes.upserted.filter(matches);
         const deletedIds = changes.deleted.filter(matches).map((point) => point.id);
-        const rows = changes.upserted.length
-          ? (await event.rowsFor(role)).points
-          : new Map<number, PointRow>();
-        const points = changes.upserted.flatMap((id) => {
-          const point = rows.get(id);
-          return point && matches(point) ? [point] : [];
-        });
-        return points.length || deletedIds.length ? { points, deletedIds } : undefined;
+        if (upserted.length === 0 && deletedIds.length === 0) return undefined;
+        const rows = upserted.length ? (await event.rowsFor(role)).points : new Map<number, PointRow>();
+        const points = upserted.flatMap(({ id }) => rows.get(id) ?? []);
+        return { points, deletedIds };
       });
     },
     resolve: (payload) => payload,

@@ -9,7 +9,11 @@ import {
   historyColumns,
   historyWritableColumns,
 } from '../db/portfolio-history.ts';
-import { portfolioHistory, type PortfolioHistoryPoint as PortfolioHistoryRow } from '../db/schema.ts';
+import {
+  portfolioHistory,
+  type PointKey,
+  type PortfolioHistoryPoint as PortfolioHistoryRow,
+} from '../db/schema.ts';
 import { badUserInput } from '../errors.ts';
 import { checkInstant } from '../input-values.ts';
 import { checkBatchSize, checkNoDuplicates, DeletePayload, upsertCountFields } from './writes.ts';
@@ -98,9 +102,9 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
       const {
         counts,
         rows: stored,
-        changedIds,
+        changed,
       } = await bulkUpsert(ctx.db, portfolioHistory, {
-        idColumn: 'id',
+        changedColumns: ['id', 'market', 'interval'],
         columns: historyWritableColumns as readonly Exclude<(typeof historyWritableColumns)[number], 'id'>[],
         key: HISTORY_KEY,
         // Resending a point unchanged but for its write time leaves it as it is.
@@ -108,7 +112,7 @@ builder.mutationField('upsertPortfolioHistory', (t) =>
         rows,
         returning: selectsField(info, 'points') ? 'rows' : 'counts',
       });
-      ctx.changes.historyUpserted(changedIds as number[]);
+      ctx.changes.points('upserted', changed as unknown as PointKey[]);
       return { counts, points: stored };
     },
   }),
@@ -151,7 +155,7 @@ builder.mutationField('deletePortfolioHistory', (t) =>
             'nothing was deleted. Narrow the where, or raise atMost.',
         );
       }
-      ctx.changes.historyDeleted(deleted);
+      ctx.changes.points('deleted', deleted);
       return { deletedIds: deleted.map((point) => point.id) };
     },
   }),

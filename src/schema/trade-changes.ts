@@ -50,16 +50,15 @@ builder.subscriptionField('tradesChanged', (t) =>
       return subscribeToChanges<TradesChangedPayload>(ctx, info, args.after, async (event, role) => {
         const changes = event.entry.trades;
         if (!changes) return undefined;
+        // Matched by what the log recorded at the write, so every matching
+        // write is sent, even one whose rows were deleted since.
+        const upserted = changes.upserted.filter(matches);
         const deletedIds = changes.deleted.filter(matches).map((trade) => trade.id);
-        const rows = changes.upserted.length
-          ? (await event.rowsFor(role)).trades
-          : new Map<string, TradeRow>();
-        // In the order the write reported them.
-        const trades = changes.upserted.flatMap((id) => {
-          const trade = rows.get(id);
-          return trade && matches(trade) ? [trade] : [];
-        });
-        return trades.length || deletedIds.length ? { trades, deletedIds } : undefined;
+        if (upserted.length === 0 && deletedIds.length === 0) return undefined;
+        const rows = upserted.length ? (await event.rowsFor(role)).trades : new Map<string, TradeRow>();
+        // In the order the write reported them; a trade deleted since is left out.
+        const trades = upserted.flatMap(({ id }) => rows.get(id) ?? []);
+        return { trades, deletedIds };
       });
     },
     resolve: (payload) => payload,

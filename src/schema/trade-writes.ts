@@ -2,7 +2,7 @@
  * The producer's writes of trades: one statement per batch, all or nothing.
  */
 import { bulkUpsert, type UpsertCounts } from '../db/bulk-upsert.ts';
-import { trades, type Trade as TradeRow } from '../db/schema.ts';
+import { trades, type Trade as TradeRow, type TradeKey } from '../db/schema.ts';
 import { deleteTradesById, tradeColumns, tradeWritableColumns } from '../db/trades.ts';
 import { checkInstant, checkText, checkWellFormed, TRADE_TEXT_MAX } from '../input-values.ts';
 import { inputFieldsOf } from './columns.ts';
@@ -68,14 +68,14 @@ builder.mutationField('upsertTrades', (t) =>
         where,
       );
 
-      const { counts, rows, changedIds } = await bulkUpsert(ctx.db, trades, {
+      const { counts, rows, changed } = await bulkUpsert(ctx.db, trades, {
         columns: tradeWritableColumns,
         key: ['id'],
-        idColumn: 'id',
+        changedColumns: ['id', 'market', 'symbol'],
         rows: input.map((trade) => ({ ...trade, id: String(trade.id), timestamp: String(trade.timestamp) })),
         returning: selectsField(info, 'trades') ? 'rows' : 'counts',
       });
-      ctx.changes.tradesUpserted(changedIds as string[]);
+      ctx.changes.trades('upserted', changed as unknown as TradeKey[]);
       return { counts, trades: rows };
     },
   }),
@@ -99,7 +99,7 @@ builder.mutationField('deleteTrades', (t) =>
       const ids = args.ids.map(String);
       ids.forEach((id, index) => checkWellFormed(id, `${where}: ids[${index}]`));
       const deleted = await deleteTradesById(ctx.db, ids);
-      ctx.changes.tradesDeleted(deleted);
+      ctx.changes.trades('deleted', deleted);
       return { deletedIds: deleted.map((trade) => trade.id) };
     },
   }),
