@@ -94,6 +94,7 @@ export const DEFAULT_LIVE = {
   maxSubscriptions: 10_000,
   perConnection: 20,
   buffer: 1_000,
+  pollMs: 5_000,
 };
 
 /** How long /healthz waits for the database unless HEALTH_TIMEOUT_MS says otherwise. */
@@ -349,6 +350,11 @@ export const SETTINGS = {
     ...integer(DEFAULT_LIVE.buffer, 1, 1_000_000),
     meaning:
       'Most events waiting to be sent to one subscriber; one that falls further behind is ended with `SUBSCRIBER_TOO_SLOW` and resumes with its cursor.',
+  },
+  CHANGES_POLL_MS: {
+    ...integer(DEFAULT_LIVE.pollMs, 0, 3_600_000),
+    meaning:
+      'A safety net under LISTEN: while anyone subscribes, the change log is also read this often, so a lost notification delays an event by at most this much. `0` for none (notifications and reconnections only).',
   },
   OPERATION_TIMEOUT_MS: {
     ...integer(10_000, 100, 3_600_000),
@@ -623,6 +629,8 @@ function arrange(settings: Settings) {
       perConnection: s.SUBSCRIPTIONS_PER_CONNECTION,
       /** Most events queued for one subscriber before it is ended as too slow. */
       buffer: s.SUBSCRIPTION_BUFFER,
+      /** How often the change log is read besides notifications, while anyone subscribes; 0 for never. */
+      pollMs: s.CHANGES_POLL_MS,
     },
     /** How bearer tokens are verified and which PostgreSQL roles they may name. */
     auth: {

@@ -79,7 +79,12 @@ describe.runIf(testDrivers.includes('postgres'))('two instances on one PostgreSQ
   let open: Closable[] = [];
 
   /** Writes one operation of trades of `symbol` through `instance`. */
-  async function write(instance: Instance, symbol: string, ids: string[], overrides: Record<string, unknown> = {}) {
+  async function write(
+    instance: Instance,
+    symbol: string,
+    ids: string[],
+    overrides: Record<string, unknown> = {},
+  ) {
     const result = await post(
       instance.url,
       UPSERT,
@@ -141,13 +146,7 @@ describe.runIf(testDrivers.includes('postgres'))('two instances on one PostgreSQ
     await untilSubscribers(b.app.changeFeed, 2);
     expect(a.app.changeFeed.subscriberCount).toBe(0);
 
-    const batch = [
-      ['t1-a', 't1-b'],
-      ['t1-c'],
-      ['t1-d', 't1-e', 't1-f'],
-      ['t1-g'],
-      ['t1-h', 't1-i'],
-    ];
+    const batch = [['t1-a', 't1-b'], ['t1-c'], ['t1-d', 't1-e', 't1-f'], ['t1-g'], ['t1-h', 't1-i']];
     for (const ids of batch) await write(a, symbol, ids);
     await write(a, symbol, ['t1-sentinel']);
 
@@ -292,7 +291,9 @@ describe.runIf(testDrivers.includes('postgres'))('two instances on one PostgreSQ
 
     const [produced] = await asProducer.waitFor(1);
     expect(produced!.errors).toBeUndefined();
-    const points = produced!.data!.portfolioHistoryChanged.points as { trades: { nodes: { id: string }[] } }[];
+    const points = produced!.data!.portfolioHistoryChanged.points as {
+      trades: { nodes: { id: string }[] };
+    }[];
     expect(points).toHaveLength(1);
     expect(points[0]!.trades.nodes.map((trade) => trade.id).sort()).toEqual(['t5-1', 't5-2']);
 
@@ -308,7 +309,7 @@ describe.runIf(testDrivers.includes('postgres'))('two instances on one PostgreSQ
   it('does the same database work per event on B for 1 subscriber as for 30', async () => {
     const feed = b.app.changeFeed;
 
-    /** Statements B's feed sends per event with `count` subscribers; the least of three events, as its slow catch-up tick may add one to any. */
+    /** Statements B's feed sends per event with `count` subscribers (the least of three events). */
     async function statementsPerEvent(count: number, symbol: string): Promise<number> {
       const subscriptions = Array.from({ length: count }, () => ws(b, TRADES_CHANGED, { symbol }));
       await untilSubscribers(feed, count);

@@ -39,12 +39,6 @@ import { badUserInput, clientError, ERROR_CODES } from '../errors.ts';
 
 /** Log entries read per statement, live or replaying. */
 const LOG_PAGE = 200;
-/**
- * A safety net under LISTEN: while anyone subscribes, the log is also read
- * this often, so even a notification lost without the connection dropping
- * (it should not happen) delays an event by this much at most.
- */
-const CATCH_UP_INTERVAL_MS = 5_000;
 /** setTimeout's longest delay; longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -226,7 +220,11 @@ export class ChangeFeed {
         throw stopping();
       }
       this.#listening = listening;
-      this.#tick = setInterval(() => void this.#catchUp(), CATCH_UP_INTERVAL_MS).unref();
+      // A safety net under LISTEN (CHANGES_POLL_MS): even a notification lost
+      // without the connection dropping (it should not happen) delays an
+      // event by this much at most.
+      const { pollMs } = this.options.live;
+      if (pollMs > 0) this.#tick = setInterval(() => void this.#catchUp(), pollMs).unref();
     })().catch((error: unknown) => {
       this.#started = undefined;
       throw error;

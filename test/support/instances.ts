@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { openPostgres, type DatabaseConnection } from '../../src/db/database.ts';
 import { LISTENER_APPLICATION_NAME } from '../../src/db/listener.ts';
+import { DEFAULT_LIVE } from '../../src/config.ts';
 import { startLiveServer, type LiveAppServer } from './live-server.ts';
 
 export interface Instance extends LiveAppServer {
@@ -17,11 +18,13 @@ export interface Instance extends LiveAppServer {
 /**
  * One instance on the database at `url`: a pool of its own and a server on
  * a port of its own; its listening connection goes to `listenUrl` if given.
+ * It never polls the change log (CHANGES_POLL_MS=0): what it delivers, it
+ * learned from notifications and from catching up after reconnecting.
  */
 export async function startInstance(url: string, listenUrl?: string): Promise<Instance> {
   const database = openPostgres({ url, listenUrl, poolMax: 4 });
   try {
-    const server = await startLiveServer(database);
+    const server = await startLiveServer(database, { live: { ...DEFAULT_LIVE, pollMs: 0 } });
     return {
       ...server,
       database,
