@@ -230,8 +230,11 @@ describe.runIf(testDrivers.includes('postgres'))('two instances on one PostgreSQ
     }
     expect(overWs.failures).toEqual([]);
 
-    // A recovered too: a subscriber there gets the next write.
-    const onA = await sse(a, TRADES_CHANGED, { symbol });
+    // A recovered too: a subscriber there, resuming after the sentinel, gets
+    // the next write. (With no cursor it could also get an event committed
+    // just before it joined, while A was still catching up.)
+    const sentinel = overSse.results.at(-1)!.data!.tradesChanged.cursor as string;
+    const onA = await sse(a, TRADES_CHANGED, { symbol, after: sentinel });
     await untilSubscribers(a.app.changeFeed, 1);
     await write(b, symbol, ['t3-through-b']);
     expect(tradeIdsOf(await onA.waitFor(1))).toEqual([['t3-through-b']]);

@@ -74,6 +74,18 @@ export class ChangeEvent {
     if (!rows) this.#rows.set(role, (rows = this.readRows(role, this.entry)));
     return rows;
   }
+
+  #selections = new Map<string, Promise<unknown>>();
+
+  /**
+   * What `select` makes of this event, made once per key (a subscription's
+   * filter and role) however many subscribers share it.
+   */
+  selectOnce<T>(key: string, select: () => Promise<T>): Promise<T> {
+    let selected = this.#selections.get(key) as Promise<T> | undefined;
+    if (!selected) this.#selections.set(key, (selected = select()));
+    return selected;
+  }
 }
 
 export interface SubscribeOptions<Payload> {

@@ -74,9 +74,24 @@ export class SharedExecution {
     let byKey = this.#executions.get(event);
     if (!byKey) this.#executions.set(event, (byKey = new Map()));
     let result = byKey.get(key);
-    if (!result) byKey.set(key, (result = executeEvent(args, payload)));
+    if (!result) byKey.set(key, (result = executeEvent(args, payload).then(serializedOnce)));
     return result;
   }
+}
+
+/**
+ * A result sent to many subscribers is turned into JSON once. yoga's SSE
+ * writes a result with its own `stringify` when it has one, and so does the
+ * WebSocket server (websocket.ts); not enumerable, so it is no part of the
+ * JSON itself.
+ */
+function serializedOnce(result: ExecutionResult): ExecutionResult {
+  let json: string | undefined;
+  Object.defineProperty(result, 'stringify', {
+    value: (value: unknown) => (json ??= JSON.stringify(value)),
+    enumerable: false,
+  });
+  return result;
 }
 
 async function executeEvent(args: ExecutionArgs, payload: object): Promise<ExecutionResult> {

@@ -19,10 +19,15 @@
  * three seconds is closed (graphql-ws's connectionInitWaitTimeout).
  */
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import {
+  GraphQLError,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+} from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { LiveConfig } from '../config.ts';
 import { clientError, ERROR_CODES } from '../errors.ts';
 import { trustedDocumentOf, type TrustedDocuments } from '../plugins/trusted-documents.ts';
@@ -75,9 +80,16 @@ export function serveWebSockets(
     return state;
   };
 
+  const sharedJson = new SharedResultJson();
+  // Before graphql-ws's own handler: its messages go out through this send.
+  sockets.on('connection', (socket) => sharedJson.expandOn(socket));
+
   const stop = useServer<Record<string, unknown>, { request: IncomingMessage }>(
     {
       connectionInitWaitTimeout: 3_000,
+      jsonMessageReplacer: sharedJson.replacer,
+      // The result itself, not graphql-ws's copy of it, which would lose its `stringify`.
+      onNext: (_ctx, _id, _payload, _args, result) => SharedResultJson.keep(result),
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
 
@@ -156,6 +168,54 @@ export function serveWebSockets(
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Sends a result shared by many subscribers as the JSON it was turned into
+ * once (see serializedOnce in shared-execution.ts), not serialized again for
+ * each: graphql-ws serializes each message itself, so the result is left out
+ * as a placeholder, put back by the socket's send that immediately follows.
+ */
+class SharedResultJson {
+  static readonly PLACEHOLDER = '\u0000folioql shared result\u0000';
+  static readonly PLACEHOLDER_JSON = JSON.stringify(SharedResultJson.PLACEHOLDER);
+  #pending: string | undefined;
+
+  /** A shared result as the payload to send as it is; undefined (graphql-ws's own copy) for any other. */
+  static keep(result: ExecutionResult): FormattedExecutionResult | undefined {
+    return typeof (result as { stringify?: unknown }).stringify === 'function'
+      ? (result as FormattedExecutionResult)
+      : undefined;
+  }
+
+  readonly replacer = (() => {
+    const shared = this;
+    return function (this: unknown, key: string, value: unknown): unknown {
+      const stringify = (value as { stringify?: unknown } | null)?.stringify;
+      if (
+        key === 'payload' &&
+        (this as { type?: string }).type === 'next' &&
+        typeof stringify === 'function'
+      ) {
+        shared.#pending = (stringify as (value: unknown) => string)(value);
+        return SharedResultJson.PLACEHOLDER;
+      }
+      return value;
+    };
+  })();
+
+  expandOn(socket: WebSocket): void {
+    const send = socket.send.bind(socket);
+    socket.send = ((data: unknown, ...rest: unknown[]) => {
+      const json = this.#pending;
+      this.#pending = undefined;
+      const expanded =
+        json !== undefined && typeof data === 'string'
+          ? data.replace(SharedResultJson.PLACEHOLDER_JSON, () => json)
+          : data;
+      return (send as (...args: unknown[]) => void)(expanded, ...rest);
+    }) as WebSocket['send'];
+  }
 }
 
 /** yoga's executors for this operation, carried to graphql-ws's execute and subscribe through rootValue. */

@@ -59,15 +59,19 @@ export function subscribeToChanges<Payload extends ChangePayload>(
   ctx: Context,
   info: GraphQLResolveInfo,
   after: string | null | undefined,
+  /** The subscription's filter, as a key: subscribers with equal filters (and roles) share each event's selection. */
+  filter: Record<string, unknown>,
   select: (event: ChangeEvent, role: string) => Promise<Omit<Payload, 'event'> | undefined>,
 ): Promise<AsyncIterableIterator<Payload>> {
+  const filterKey = `${info.fieldName} ${JSON.stringify(filter)}`;
   return ctx.live.subscribe<Payload>({
     role: ctx.viewer.role,
     after: after == null ? undefined : changeIdOf(after, argumentName(info, 'after')),
     endsAt: ctx.viewer.expiresAt,
-    select: async (event, role) => {
-      const selected = await select(event, role);
-      return selected && sharedEvent({ ...selected, event } as Payload, event);
-    },
+    select: (event, role) =>
+      event.selectOnce(`${role} ${filterKey}`, async () => {
+        const selected = await select(event, role);
+        return selected && sharedEvent({ ...selected, event } as Payload, event);
+      }),
   });
 }

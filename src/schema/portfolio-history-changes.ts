@@ -46,7 +46,8 @@ builder.subscriptionField('portfolioHistoryChanged', (t) =>
     subscribe: (_root, args, ctx, info) => {
       const matches = (point: { interval: string | null; market: string | null }) =>
         point.interval === args.interval && (args.market == null || point.market === args.market);
-      return subscribeToChanges<HistoryChangedPayload>(ctx, info, args.after, async (event, role) => {
+      const filter = { interval: args.interval, market: args.market ?? null };
+      return subscribeToChanges<HistoryChangedPayload>(ctx, info, args.after, filter, async (event, role) => {
         const changes = event.entry.history;
         if (!changes) return undefined;
         // Matched by what the log recorded at the write (see trade-changes.ts).

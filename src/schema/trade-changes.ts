@@ -47,7 +47,8 @@ builder.subscriptionField('tradesChanged', (t) =>
       const matches = (trade: { market: string; symbol: string }) =>
         (args.market == null || trade.market === args.market) &&
         (args.symbol == null || trade.symbol === args.symbol);
-      return subscribeToChanges<TradesChangedPayload>(ctx, info, args.after, async (event, role) => {
+      const filter = { market: args.market ?? null, symbol: args.symbol ?? null };
+      return subscribeToChanges<TradesChangedPayload>(ctx, info, args.after, filter, async (event, role) => {
         const changes = event.entry.trades;
         if (!changes) return undefined;
         // Matched by what the log recorded at the write, so every matching
