@@ -19,6 +19,7 @@ import { portfolioHistory, trades } from '../src/db/schema.ts';
 import { producerHeaders, producerToken } from './support/auth.ts';
 import { historyPoint, resetTables, trade, tradeInput } from './support/fixtures.ts';
 import { graphql } from './support/graphql.ts';
+import { Collector } from './support/collector.ts';
 import { startLiveServer, type LiveAppServer } from './support/live-server.ts';
 import { forEachDriver } from './support/test-database.ts';
 import { untilSubscribers } from './support/ws.ts';
@@ -69,60 +70,16 @@ function collect<T>(
     unsubscribe(): void;
   },
 ) {
-  const values: T[] = [];
-  const failures: unknown[] = [];
-  const waiters = new Set<() => void>();
-  const notify = () => [...waiters].forEach((check) => check());
-  let done = false;
+  const collected = new Collector<T>();
   const subscription = start({
-    next: (value) => {
-      values.push(value);
-      notify();
-    },
-    error: (error) => {
-      failures.push(error);
-      done = true;
-      notify();
-    },
-    complete: () => {
-      done = true;
-      notify();
-    },
+    next: (value) => collected.push(value),
+    error: (error) => collected.end(error),
+    complete: () => collected.end(),
   });
   return {
-    values,
+    values: collected.values,
     unsubscribe: () => subscription.unsubscribe(),
-    until(matches: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-      return new Promise((resolve, reject) => {
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          settle();
-        };
-        const timer = setTimeout(
-          () =>
-            finish(() =>
-              reject(new Error(`waited ${timeoutMs} ms for a matching value, got ${JSON.stringify(values)}`)),
-            ),
-          timeoutMs,
-        );
-        const check = () => {
-          const found = values.find(matches);
-          if (found !== undefined) finish(() => resolve(found));
-          else if (done) {
-            finish(() =>
-              reject(
-                new Error(
-                  `the subscription ended after ${JSON.stringify(values)} (${failures.map(String).join('; ')})`,
-                ),
-              ),
-            );
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    until: (matches: (value: T) => boolean, timeoutMs?: number) => collected.until(matches, timeoutMs),
   };
 }
 

@@ -47,13 +47,26 @@ export interface GraphQLResult<Data> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyData = any;
 
-export async function graphql<Data = AnyData>(
+export function graphql<Data = AnyData>(
   app: App,
   query: string,
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<GraphQLResult<Data>> {
-  const response = await app.fetch('http://folioql.test/graphql', {
+  return graphqlAt(app.fetch as Fetch, 'http://folioql.test/graphql', query, variables, headers);
+}
+
+type Fetch = (url: string, init: RequestInit) => Promise<Response> | Response;
+
+/** A GraphQL POST through any fetch: an app's own, or the global one to a real server's URL. */
+export async function graphqlAt<Data = AnyData>(
+  fetchFn: Fetch,
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResult<Data>> {
+  const response = await fetchFn(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',

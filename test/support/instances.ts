@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import { openPostgres, type DatabaseConnection } from '../../src/db/database.ts';
 import { LISTENER_APPLICATION_NAME } from '../../src/db/listener.ts';
 import { DEFAULT_LIVE } from '../../src/config.ts';
+import { graphqlAt } from './graphql.ts';
 import { startLiveServer, type LiveAppServer } from './live-server.ts';
 
 export interface Instance extends LiveAppServer {
@@ -80,26 +81,13 @@ export async function until(
 }
 
 /** A GraphQL request over real HTTP to an instance's URL. */
-export async function post(
+export function post(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<{
-  status: number;
-  data?: any;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json, application/json;q=0.9',
-      ...headers,
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) };
+) {
+  return graphqlAt(fetch, url, query, variables, headers);
 }
 
 export interface TcpGate {

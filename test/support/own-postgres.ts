@@ -239,11 +239,13 @@ export async function startOwnPostgres({ settings = {} }: OwnPostgresOptions = {
   }
 }
 
-function isRoot(): boolean {
+/** Whether this process runs as root (servers refuse to, and are started as postgres). */
+export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-function postgresUser(): { uid: number; gid: number } | undefined {
+/** The uid and gid of the postgres user, if there is one. */
+export function postgresUser(): { uid: number; gid: number } | undefined {
   try {
     const line = readFileSync('/etc/passwd', 'utf8')
       .split('\n')
@@ -273,7 +275,8 @@ function childrenOf(pid: number): number[] {
   return children;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port of 127.0.0.1 free a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -3,6 +3,7 @@
  * app's in-process fetch, or a real server's URL) and collects each result
  * the server sends, until the test closes it or the server ends the stream.
  */
+import { Collector } from './collector.ts';
 import type { GraphQLErrorJson } from './graphql.ts';
 
 export interface StreamResult {
@@ -38,9 +39,7 @@ export async function subscribeSse(
     body: JSON.stringify({ query, variables }),
     signal: abort.signal,
   });
-  const results: StreamResult[] = [];
-  const waiters = new Set<() => void>();
-  const notify = () => [...waiters].forEach((check) => check());
+  const collected = new Collector<StreamResult>();
   const ended = (async () => {
     if (!response.body) return;
     const decoder = new TextDecoder();
@@ -59,57 +58,22 @@ export async function subscribeSse(
             .map((line) => line.slice(5).trim())
             .join('\n');
           if (event === 'complete') return;
-          if (data) {
-            results.push(JSON.parse(data) as StreamResult);
-            notify();
-          }
+          if (data) collected.push(JSON.parse(data) as StreamResult);
         }
       }
     } catch (error) {
       if (!abort.signal.aborted) throw error;
-    } finally {
-      notify();
     }
   })();
-  let done = false;
-  void ended
-    .finally(() => {
-      done = true;
-      notify();
-    })
-    .catch(() => {});
+  void ended.then(
+    () => collected.end(),
+    (error: unknown) => collected.end(error),
+  );
   return {
-    results,
+    results: collected.values,
     status: response.status,
     ended,
     close: () => abort.abort(),
-    waitFor(count, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          settle();
-        };
-        const timer = setTimeout(
-          () =>
-            finish(() =>
-              reject(
-                new Error(`waited ${timeoutMs} ms for ${count} results, got ${JSON.stringify(results)}`),
-              ),
-            ),
-          timeoutMs,
-        );
-        const check = () => {
-          if (results.length >= count) finish(() => resolve(results.slice(0, count)));
-          else if (done) {
-            finish(() =>
-              reject(new Error(`the stream ended after ${JSON.stringify(results)}, before ${count} results`)),
-            );
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs) => collected.waitFor(count, timeoutMs),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { Collector } from './collector.ts';
 import type { StreamResult } from './sse.ts';
 
 export interface WsSubscription {
@@ -30,71 +31,30 @@ export function subscribeWs(
     retryAttempts: 0,
     lazy: true,
   });
-  const results: StreamResult[] = [];
-  const failures: unknown[] = [];
-  const waiters = new Set<() => void>();
-  const notify = () => [...waiters].forEach((check) => check());
-  let done = false;
+  const collected = new Collector<StreamResult>();
   const ended = new Promise<void>((resolve) => {
     client.subscribe(
       { query, variables },
       {
-        next: (value) => {
-          results.push(value as StreamResult);
-          notify();
-        },
+        next: (value) => collected.push(value as StreamResult),
         error: (error) => {
-          failures.push(error);
-          done = true;
-          notify();
+          collected.end(error);
           resolve();
         },
         complete: () => {
-          done = true;
-          notify();
+          collected.end();
           resolve();
         },
       },
     );
   });
   return {
-    results,
-    failures,
+    results: collected.values,
+    failures: collected.failures,
     ended,
     client,
     close: () => client.dispose() as Promise<void>,
-    waitFor(count, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          settle();
-        };
-        const timer = setTimeout(
-          () =>
-            finish(() =>
-              reject(
-                new Error(`waited ${timeoutMs} ms for ${count} results, got ${JSON.stringify(results)}`),
-              ),
-            ),
-          timeoutMs,
-        );
-        const check = () => {
-          if (results.length >= count) finish(() => resolve(results.slice(0, count)));
-          else if (done) {
-            finish(() =>
-              reject(
-                new Error(
-                  `the subscription ended after ${JSON.stringify(results)} (${failures.map(String).join('; ')}), before ${count} results`,
-                ),
-              ),
-            );
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs) => collected.waitFor(count, timeoutMs),
   };
 }
 
