@@ -102,7 +102,8 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
 
 /** The manifest `npm run codegen` writes for folioql's own client. */
 export const DEFAULT_TRUSTED_DOCUMENTS = fileURLToPath(
-  new URL('./programs/client/generated/persisted-documents.json', import.meta.url),
+  // From the project root, so src/config.ts and the compiled dist/config.js name the same file.
+  new URL('../src/programs/client/generated/persisted-documents.json', import.meta.url),
 );
 
 function readPersistedOperations(env: Env, name: string): string | undefined {

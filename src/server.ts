@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import type { RequestSettings } from './context.ts';
 import { setUpAuthentication } from './auth/setup.ts';
 import { openDatabase } from './db/database.ts';
+import { isNewDataDir } from './db/pglite-image.ts';
 import { checkRoles } from './db/roles.ts';
 import { seedDemoData } from './db/demo-data.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -35,11 +36,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { authenticate, notes } = setUpAuthentication(config.auth, {
     logKeyFailure: (message, error) => logger.error(message, error),
   });
+  // A new embedded database starts as a copy of the build's image, demo portfolio included.
+  const newEmbedded = !config.databaseUrl && isNewDataDir(config.pgliteDataDir);
   const database = await openDatabase(config);
   try {
     if (config.migrateOnStart) await runMigrations(database.db);
     await checkRoles(database.db, config.auth.allowedRoles, config.auth.producerRoles);
-    if (config.seedDemoData && (await seedDemoData(database.db))) {
+    if (config.seedDemoData && ((await seedDemoData(database.db)) || newEmbedded)) {
       logger.info('Filled the empty database with the demo portfolio.');
     }
     for (const note of notes) logger.info(note);

@@ -1,6 +1,7 @@
 /**
- * `npm start` as a person runs it: a real process on a new PGlite directory,
- * a URL printed, requests served, and a clean stop on SIGTERM and SIGINT.
+ * `npm start` as a person runs it: the build when dist/ is stale, then a real
+ * process on a new PGlite directory (a copy of the build's demo image), a
+ * URL printed, requests served, and a clean stop on SIGTERM and SIGINT.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const tsx = path.resolve('node_modules/.bin/tsx');
+/** What `npm start` runs: builds dist/ if it is missing or stale, then serves from it. */
+const npmStart = [process.execPath, ['src/scripts/start.mjs']] as const;
 
 interface Started {
   process: ChildProcess;
@@ -17,7 +20,7 @@ interface Started {
 }
 
 function start(dataDir: string): Promise<Started> {
-  const child = spawn(tsx, ['src/index.ts'], {
+  const child = spawn(npmStart[0], [...npmStart[1]], {
     env: {
       ...process.env,
       PORT: '0',
@@ -91,7 +94,7 @@ describe('npm start', () => {
     const server = await start(dataDir);
     expect(server.output()).not.toContain('Filled the empty database');
 
-    const second = spawn(tsx, ['src/index.ts'], {
+    const second = spawn(npmStart[0], [...npmStart[1]], {
       env: { ...process.env, PORT: '0', PGLITE_DATA_DIR: dataDir, DATABASE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -114,6 +114,10 @@ export interface PgliteOptions {
   dataDir?: string;
   /** A `dumpDataDir()` tarball to start from, which skips initdb (tests). */
   loadDataDir?: Blob;
+  /** A data directory a new `dataDir` starts as a copy of (pglite-image.ts). */
+  image?: string;
+  /** Take the data-dir lock (default); the build's image writer, alone on its directory, does not. */
+  lockDir?: boolean;
   /** Bounds on waiting for a connection and for the write turn (see admission.ts); the connections are the pool's. */
   admission?: Partial<Omit<AdmissionOptions, 'connections'>>;
   logger?: Logger;
@@ -122,13 +126,17 @@ export interface PgliteOptions {
 export async function openPglite({
   dataDir,
   loadDataDir,
+  image,
+  lockDir = true,
   admission: admissionOptions,
   logger,
 }: PgliteOptions): Promise<DatabaseConnection> {
   // One connection: PGlite runs one transaction at a time.
   const admission = new Admission({ ...admissionOptions, connections: 1 });
-  const lock = dataDir ? lockDataDir(dataDir) : undefined;
+  const lock = dataDir && lockDir ? lockDataDir(dataDir) : undefined;
   try {
+    // Under the lock: two processes starting at once cannot both copy.
+    if (dataDir && image) (await import('./pglite-image.ts')).startFromImage(dataDir, image);
     // Loaded only when used: a server on PostgreSQL never needs PGlite's ~40 MB.
     const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
       import('@electric-sql/pglite'),
@@ -177,6 +185,8 @@ export interface OpenDatabaseOptions {
   writeQueueMax?: number;
   writeWaitTimeoutMs?: number;
   pgliteDataDir: string;
+  /** Which image a new embedded database starts from: with the demo portfolio, or empty. */
+  seedDemoData?: boolean;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
@@ -195,5 +205,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       admission,
     });
   }
-  return openPglite({ dataDir: options.pgliteDataDir, admission });
+  // A new data directory starts as a copy of the build's image, not from initdb (see pglite-image.ts).
+  const { pgliteImage } = await import('./pglite-image.ts');
+  return openPglite({
+    dataDir: options.pgliteDataDir,
+    image: pgliteImage(options.seedDemoData ? 'demo' : 'empty'),
+    admission,
+  });
 }

@@ -1,0 +1,59 @@
+/**
+ * `npm run build`, and what `npm start` runs first: compiles the server to
+ * dist/ (tsc, tsconfig.build.json), then makes the migrated PGlite image the
+ * embedded first start loads (dist/pglite-image.tar.gz), and stamps the
+ * build. Plain JavaScript, so it runs before anything is compiled.
+ *
+ * `--if-stale` builds only when dist/ is missing or older than what it is
+ * built from (the sources, the migrations, the tsconfigs, the lockfile), so
+ * `npm start` costs nothing extra after the first build.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dist = path.join(root, 'dist');
+const stamp = path.join(dist, '.built');
+const inputs = ['src', 'drizzle', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+
+/** The newest modification time under `target`, a file or a folder. */
+function newest(target) {
+  if (!existsSync(target)) return 0;
+  const stats = statSync(target);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  let latest = stats.mtimeMs;
+  for (const entry of readdirSync(target)) latest = Math.max(latest, newest(path.join(target, entry)));
+  return latest;
+}
+
+export function isStale() {
+  if (!existsSync(stamp)) return true;
+  const built = statSync(stamp).mtimeMs;
+  return inputs.some((input) => newest(path.join(root, input)) > built);
+}
+
+function run(command, args) {
+  const result = spawnSync(process.execPath, [command, ...args], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`folioql: the build failed (${path.relative(root, command)} ${args.join(' ')})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+export function build() {
+  rmSync(dist, { recursive: true, force: true });
+  run(path.join(root, 'node_modules/typescript/bin/tsc'), ['-p', 'tsconfig.build.json']);
+  run(path.join(dist, 'scripts/write-pglite-image.js'), []);
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (!process.argv.includes('--if-stale') || isStale()) {
+    const started = Date.now();
+    console.error('folioql: building dist/ …');
+    build();
+    console.error(`folioql: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
