@@ -10,11 +10,12 @@
  *   database errors, plus the phases yoga's Prometheus plugin times.
  *
  * Each request's record is found by its Request object. Error masking
- * (yoga's `maskError`) is handed no request, so the record is also the store
- * of an AsyncLocalStorage that belongs to this app and is entered around each
- * request: per request and per app, never a module-level "current request".
+ * (yoga's `maskError`) is handed no request: it runs right after this
+ * plugin's hooks on the same result (yoga adds its masking after every
+ * plugin), so those hooks name the record whose errors are about to be
+ * masked, until the next microtask. No AsyncLocalStorage: on Node 22 its
+ * promise hooks cost a fifth of the server's CPU per request.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
@@ -79,9 +80,14 @@ export function createObservability({
   requestLog,
   graphqlPath,
 }: ObservabilityOptions): Observability {
-  const current = new AsyncLocalStorage<RequestRecord>();
   const records = new WeakMap<Request, RequestRecord>();
-  const recordOf = (request: Request | undefined) => (request && records.get(request)) ?? current.getStore();
+  const recordOf = (request: Request | undefined) => (request ? records.get(request) : undefined);
+  /** The request whose result is being masked now (see the file header). */
+  let masking: RequestRecord | undefined;
+  const aboutToMask = (request: Request | undefined) => {
+    masking = recordOf(request);
+    queueMicrotask(() => (masking = undefined));
+  };
   const meters = metrics ? createMeters(metrics, database) : undefined;
   const operationLabel = boundedLabel(OPERATION_NAMES_MAX);
 
@@ -121,8 +127,21 @@ export function createObservability({
           errorIds: [],
         };
         records.set(request, record);
-        return current.run(record, wrapped);
+        return wrapped();
       },
+    },
+
+    // Just before yoga's masking of the same result: an operation's result, and each event of a stream.
+    onExecute({ args }) {
+      const { request } = args.contextValue as { request?: Request };
+      return { onExecuteDone: () => aboutToMask(request) };
+    },
+    onSubscribe({ args }) {
+      const { request } = args.contextValue as { request?: Request };
+      return {
+        onSubscribeResult: () => ({ onNext: () => aboutToMask(request) }),
+        onSubscribeError: () => aboutToMask(request),
+      };
     },
 
     onParse({ context }) {
@@ -212,7 +231,7 @@ export function createObservability({
 
   return {
     plugin,
-    requestId: () => current.getStore()?.id,
+    requestId: () => masking?.id,
     databaseError: (sqlstate) => meters?.databaseErrors.inc({ class: sqlstate.slice(0, 2) }),
   };
 }
