@@ -22,6 +22,7 @@ import { useOperationLimits } from './plugins/operation-limits.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
 import { OperationStates } from './plugins/operations.ts';
 import { useRateLimit, type CountRequest } from './plugins/rate-limit.ts';
+import { useRequestBodyLimit } from './plugins/request-body-limit.ts';
 import { useSubscriptions } from './plugins/subscriptions.ts';
 import type { ChangeFeed } from './live/change-feed.ts';
 import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
@@ -54,6 +55,9 @@ export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | 
     // A GET, or a POST of a form or text/plain, must carry this header: a page
     // of another origin cannot add it without a CORS preflight.
     useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+    // Before a body is read: Yoga's default is 25 MB; a client may not make
+    // the server hold more than a full batch needs (LIMIT_REQUEST_BYTES).
+    useRequestBodyLimit(options.limits.requestBytes),
     // Vary: Origin on every response whose CORS headers depend on the Origin.
     useVaryOrigin(browser.corsOrigins),
     // A validation rule, so refused introspection is cached with the document's validation.

@@ -131,8 +131,8 @@ export function createApp({
     // Yoga's default reflects any Origin with credentials; this answers only CORS_ORIGINS.
     cors: corsOptionsFor(browser.corsOrigins),
     landingPage: false,
-    // Yoga's default is 25 MB; a client may not make the server hold more than a full batch needs.
-    maxRequestBodySize: limits.requestBytes,
+    // LIMIT_REQUEST_BYTES is applied by a plugin of the pipeline (request-body-limit.ts), more cheaply.
+    maxRequestBodySize: false,
     maskedErrors: { maskError: createMaskError(observability) },
     logging: logWithErrorIds(logger),
     plugins: pipeline({

@@ -144,6 +144,21 @@ forEachDriver((database) => {
     expect((await response.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
   });
 
+  it('refuses a declared Content-Length past LIMIT_REQUEST_BYTES before reading, and one that is not a number', async () => {
+    const send = (contentLength: string) =>
+      app.fetch('http://folioql.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': contentLength },
+        body: JSON.stringify({ query: '{ viewer { role } }' }),
+      });
+    const tooLarge = await send(String(8 * 2 ** 20 + 1));
+    expect(tooLarge.status).toBe(413);
+    expect((await tooLarge.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    const invalid = await send('30, 30');
+    expect(invalid.status).toBe(400);
+    expect((await invalid.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
   it('answers the token limit with 400 whether the client accepts application/json or not', async () => {
     const document = `{ latestTrades { ${'id '.repeat(20_001)}} }`;
     for (const accept of ['application/json', 'application/graphql-response+json']) {
