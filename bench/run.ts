@@ -11,7 +11,7 @@
  * LIVE (bench/live.ts; alone: `npm run bench:live`) runs last, once the pair
  * is stopped: two folioql instances, subscribers over both, a producer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -53,6 +53,8 @@ const livePlans: { small: LivePlan; large: LivePlan } = options.quick
 /** W6 reads at a steady rate, so its latencies are a reader's, not those of a saturated server. */
 const W6_READS_PER_SECOND = 200;
 const CONNECTIONS = 10;
+/** folioql as production runs it: the compiled server, built first if stale (src/scripts/build.mjs). */
+const FOLIOQL_ENTRY = ['dist/index.js'];
 const only = options.only?.split(',').map((name) => name.trim().toUpperCase());
 const selected = (name: string) => !only || only.includes(name);
 
@@ -427,6 +429,12 @@ function table(results: WorkloadResult[]): string {
 }
 
 async function main() {
+  // The compiled server is what is measured: build it if the sources changed since.
+  const built = spawnSync(process.execPath, ['src/scripts/build.mjs', '--if-stale'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) throw new Error('npm run build failed');
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${databaseName}`);
   const servers: ServerProcess[] = [];
@@ -458,11 +466,7 @@ async function main() {
         DATABASE_URL: benchUrl,
       });
       servers.push(baseline);
-      const folioql = await startServer(
-        'folioql',
-        [...profileArgs, '--import', 'tsx', 'src/index.ts'],
-        folioqlEnv,
-      );
+      const folioql = await startServer('folioql', [...profileArgs, ...FOLIOQL_ENTRY], folioqlEnv);
       servers.push(folioql);
 
       for (const workload of READ_WORKLOADS.filter((w) => selected(w.name))) {
@@ -484,7 +488,7 @@ async function main() {
       live = await runLiveWorkload(
         {
           startFolioql: async (name, env) => {
-            const server = await startServer(name, [...profileArgs, '--import', 'tsx', 'src/index.ts'], {
+            const server = await startServer(name, [...profileArgs, ...FOLIOQL_ENTRY], {
               ...folioqlEnv,
               ...env,
             });
