@@ -9,7 +9,7 @@
  * `npm start` costs nothing extra after the first build.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,23 +37,53 @@ export function isStale() {
 function run(command, args) {
   const result = spawnSync(process.execPath, [command, ...args], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error(`folioql: the build failed (${path.relative(root, command)} ${args.join(' ')})`);
-    process.exit(result.status ?? 1);
+    throw new Error(`folioql: the build failed (${path.relative(root, command)} ${args.join(' ')})`);
   }
 }
 
+/**
+ * Builds into a directory of its own, then puts it in place of dist/: a
+ * server starting meanwhile, or another build racing this one, never sees a
+ * half-written dist/.
+ */
 export function build() {
-  rmSync(dist, { recursive: true, force: true });
-  run(path.join(root, 'node_modules/typescript/bin/tsc'), ['-p', 'tsconfig.build.json']);
-  run(path.join(dist, 'scripts/write-pglite-image.js'), []);
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  const staging = path.join(root, `.dist-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    run(path.join(root, 'node_modules/typescript/bin/tsc'), [
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      staging,
+    ]);
+    run(path.join(staging, 'scripts/write-pglite-image.js'), []);
+    writeFileSync(path.join(staging, '.built'), `${new Date().toISOString()}\n`);
+    rmSync(dist, { recursive: true, force: true });
+    try {
+      renameSync(staging, dist);
+    } catch (error) {
+      // Another build put its dist/ in place first: that one serves as well.
+      if (!existsSync(path.join(dist, '.built'))) throw error;
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Builds if `dist/` is missing or older than its sources (or always, with `force`), saying so on stderr. */
+export function buildIfStale({ force = false, why = '' } = {}) {
+  if (!force && !isStale()) return;
+  const started = Date.now();
+  console.error(`folioql: building dist/${why} …`);
+  try {
+    build();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  console.error(`folioql: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (!process.argv.includes('--if-stale') || isStale()) {
-    const started = Date.now();
-    console.error('folioql: building dist/ …');
-    build();
-    console.error(`folioql: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  }
+  buildIfStale({ force: !process.argv.includes('--if-stale') });
 }

@@ -3,12 +3,7 @@
  * runs the compiled server in this same process, so signals reach it
  * directly. In production run `node dist/index.js` itself, after `npm run build`.
  */
-import { build, isStale } from './build.mjs';
+import { buildIfStale } from './build.mjs';
 
-if (isStale()) {
-  const started = Date.now();
-  console.error('folioql: building dist/ (once, and again whenever the sources change) …');
-  build();
-  console.error(`folioql: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
+buildIfStale({ why: ' (once, and again whenever the sources change)' });
 await import('../../dist/index.js');
