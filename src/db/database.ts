@@ -13,6 +13,7 @@ import { Admission, type AdmissionOptions, type DatabaseLoad } from './admission
 import { lockDataDir } from './data-dir-lock.ts';
 import { withPreparedStatements } from './prepared-statements.ts';
 import { listenOnPostgres, type ListenHandlers, type Listening } from './listener.ts';
+import { pgliteImage, startFromImage } from './pglite-image.ts';
 
 /** The drizzle handle every query goes through: either driver, or a transaction of either. */
 export type Database = PgAsyncDatabase<PgQueryResultHKT>;
@@ -136,7 +137,7 @@ export async function openPglite({
   const lock = dataDir && lockDir ? lockDataDir(dataDir) : undefined;
   try {
     // Under the lock: two processes starting at once cannot both copy.
-    if (dataDir && image) (await import('./pglite-image.ts')).startFromImage(dataDir, image);
+    if (dataDir && image) startFromImage(dataDir, image);
     // Loaded only when used: a server on PostgreSQL never needs PGlite's ~40 MB.
     const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
       import('@electric-sql/pglite'),
@@ -206,7 +207,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     });
   }
   // A new data directory starts as a copy of the build's image, not from initdb (see pglite-image.ts).
-  const { pgliteImage } = await import('./pglite-image.ts');
   return openPglite({
     dataDir: options.pgliteDataDir,
     image: pgliteImage(options.seedDemoData ? 'demo' : 'empty'),

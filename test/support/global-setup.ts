@@ -12,8 +12,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import 'vitest';
 import type { TestProject } from 'vitest/node';
-import { openPostgres } from '../../src/db/database.ts';
-import { dumpMigratedDatabase } from '../../src/db/pglite-image.ts';
+import { openPglite, openPostgres } from '../../src/db/database.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { databaseUrlFor, TEST_DATABASE_PREFIX } from './postgres-url.ts';
 
@@ -29,7 +28,12 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const workDir = mkdtempSync(path.join(tmpdir(), 'folioql-test-'));
   const pgliteTemplatePath = path.join(workDir, 'pglite-template.tar.gz');
-  writeFileSync(pgliteTemplatePath, await dumpMigratedDatabase());
+  const pglite = await openPglite({});
+  await runMigrations(pglite.db);
+  const client = (pglite.db as unknown as { $client: { dumpDataDir(format: 'gzip'): Promise<Blob> } })
+    .$client;
+  writeFileSync(pgliteTemplatePath, Buffer.from(await (await client.dumpDataDir('gzip')).arrayBuffer()));
+  await pglite.close();
   project.provide('pgliteTemplatePath', pgliteTemplatePath);
 
   const serverUrl = process.env.TEST_DATABASE_URL?.trim();
