@@ -352,6 +352,11 @@ export const SETTINGS = {
     meaning:
       'Most events waiting to be sent to one subscriber; one that falls further behind is ended with `SUBSCRIBER_TOO_SLOW` and resumes with its cursor.',
   },
+  RESPONSE_CACHE_TTL_MS: {
+    ...integer(0, 0, 3_600_000),
+    meaning:
+      'Keep answers to anonymous reads this long and serve them again without running them, with an `ETag` (`If-None-Match` gets a 304); every committed change, on any instance, empties the cache at once. `0`: no cache.',
+  },
   CHANGES_POLL_MS: {
     ...integer(DEFAULT_LIVE.pollMs, 0, 3_600_000),
     meaning:
@@ -620,6 +625,8 @@ function arrange(settings: Settings) {
     writeWaitTimeoutMs: s.WRITE_WAIT_TIMEOUT_MS,
     /** Longest /healthz waits for the database's answer before it reports 503. */
     healthTimeoutMs: s.HEALTH_TIMEOUT_MS,
+    /** How long answers to anonymous reads are kept and served again; 0 for no cache. */
+    responseCacheTtlMs: s.RESPONSE_CACHE_TTL_MS,
     /** Subscriptions: how far back they may resume, and how many there may be. */
     live: {
       /** How long the change log keeps events for resuming subscribers; 0 keeps all. */

@@ -23,6 +23,7 @@ import { useOperationTransaction } from './plugins/operation-transaction.ts';
 import { OperationStates } from './plugins/operations.ts';
 import { useRateLimit, type CountRequest } from './plugins/rate-limit.ts';
 import { useRequestBodyLimit } from './plugins/request-body-limit.ts';
+import { useAnonymousResponseCache } from './plugins/response-cache.ts';
 import { useSubscriptions } from './plugins/subscriptions.ts';
 import type { ChangeFeed } from './live/change-feed.ts';
 import { useTrustedDocuments, type TrustedDocuments } from './plugins/trusted-documents.ts';
@@ -41,6 +42,8 @@ export interface PipelineOptions {
   readinessPath: string;
   healthTimeoutMs: number;
   live: ChangeFeed;
+  /** RESPONSE_CACHE_TTL_MS; 0 for no response cache. */
+  responseCacheTtlMs: number;
 }
 
 export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | {})[] {
@@ -65,6 +68,10 @@ export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | 
     // Trusted documents before the limits: a document not in the manifest is
     // refused before it is parsed or measured.
     options.trustedDocuments ? useTrustedDocuments(options.trustedDocuments) : {},
+    // After trusted documents (an untrusted document is never run, so never
+    // cached), before everything that parses, measures or runs: a cached
+    // answer costs none of that.
+    useAnonymousResponseCache(options.responseCacheTtlMs, options.live, options.logger),
     // Validation only: names the argument in errors about literal values; no bearing on execution.
     useValueErrorLocations(),
     // Limits before the executors: an operation over them is refused before

@@ -66,6 +66,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       settings: requestSettingsOf(config),
       healthTimeoutMs: config.healthTimeoutMs,
       live: config.live,
+      responseCacheTtlMs: config.responseCacheTtlMs,
     });
     const server = createServer(app);
     const webSockets = serveWebSockets(server, app, {

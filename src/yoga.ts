@@ -80,6 +80,8 @@ export interface AppOptions {
   rateLimit?: RateLimitConfig;
   /** Subscription limits; unless given, the defaults. */
   live?: LiveConfig;
+  /** RESPONSE_CACHE_TTL_MS; unless given, no response cache. */
+  responseCacheTtlMs?: number;
 }
 
 const NO_CROSS_ORIGIN: BrowserConfig = { corsOrigins: [], graphiql: true, introspection: true };
@@ -100,6 +102,7 @@ export function createApp({
   browser = NO_CROSS_ORIGIN,
   rateLimit = NO_RATE_LIMIT,
   live = DEFAULT_LIVE,
+  responseCacheTtlMs = 0,
 }: AppOptions) {
   const observability = createObservability({ database, metrics, requestLog, graphqlPath: GRAPHQL_PATH });
   const viewerOf = viewerOnce(authenticate);
@@ -147,6 +150,7 @@ export function createApp({
       readinessPath: READINESS_PATH,
       healthTimeoutMs,
       live: feed,
+      responseCacheTtlMs,
     }),
   });
   // The feed is the app's too: the server stops it first, which ends every stream cleanly.

@@ -273,10 +273,23 @@ export class ChangeFeed {
     return this.#catchingUp;
   }
 
+  /**
+   * Calls `listener` after every change this instance learns of, from now
+   * on; resolves once the feed listens (rejects if it cannot start: try again).
+   * The response cache forgets its answers this way.
+   */
+  async follow(listener: () => void): Promise<void> {
+    await this.#start();
+    this.#followers.add(listener);
+  }
+
+  #followers = new Set<() => void>();
+
   #publish(event: ChangeEvent): void {
     if (event.id <= this.#head!) return;
     this.#head = event.id;
     this.eventsPublished++;
+    for (const follower of this.#followers) follower();
     for (const subscriber of this.#subscribers) subscriber.push(event);
   }
 }
