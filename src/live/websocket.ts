@@ -40,6 +40,13 @@ export interface WebSocketOptions {
   trustedDocuments?: TrustedDocuments;
 }
 
+/**
+ * A socket whose client reads nothing while more than this waits to be sent
+ * to it is cut off: event sends wait for the socket, but pongs and errors
+ * would pile up without end.
+ */
+const BUFFERED_MAX_BYTES = 16 * 2 ** 20;
+
 interface SocketState {
   /** The upgrade request with the token of connectionParams as its Authorization header. */
   request?: Request;
@@ -80,7 +87,7 @@ export function serveWebSockets(
     return state;
   };
 
-  const sharedJson = new SharedResultJson();
+  const sharedJson = new SharedResultJson(BUFFERED_MAX_BYTES);
   // Before graphql-ws's own handler: its messages go out through this send.
   sockets.on('connection', (socket) => sharedJson.expandOn(socket));
 
@@ -120,16 +127,23 @@ export function serveWebSockets(
             ),
           ];
         }
+        // Counted at once: graphql-ws handles a socket's messages concurrently,
+        // and a burst must not pass the check above before any is counted.
+        state.operations.add(id);
+        const refuse = (errors: readonly GraphQLError[]) => {
+          state.operations.delete(id);
+          return errors;
+        };
         try {
           // Each operation counts against the client's rate limit, as a request would.
           await app.countRequest?.(state.request!, { req: ctx.extra.request });
         } catch (error) {
-          return [error as GraphQLError];
+          return refuse([error as GraphQLError]);
         }
         let query = payload.query;
         if (options.trustedDocuments) {
           const trusted = trustedDocumentOf(options.trustedDocuments, payload);
-          if (trusted instanceof GraphQLError) return [trusted];
+          if (trusted instanceof GraphQLError) return refuse([trusted]);
           query = trusted;
         }
         const enveloped = app.getEnveloped({ request: state.request!, params: payload });
@@ -137,17 +151,30 @@ export function serveWebSockets(
         try {
           document = enveloped.parse(query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          return refuse([error instanceof GraphQLError ? error : new GraphQLError(String(error))]);
         }
         const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        state.operations.add(id);
+        if (errors.length > 0) return refuse(errors);
+        const contextValue = (await enveloped.contextFactory()) as { viewer?: { expiresAt?: number } };
+        // The token was checked when the socket opened; it may have expired
+        // since, and then nothing more runs on this socket, queries and
+        // mutations included.
+        const expiresAt = contextValue.viewer?.expiresAt;
+        if (expiresAt !== undefined && expiresAt <= Date.now()) {
+          ctx.extra.socket.close(4401, 'The token expired: connect again with a fresh one');
+          return refuse([
+            clientError(
+              ERROR_CODES.TOKEN_EXPIRED,
+              'The token of this WebSocket expired: connect again with a fresh token',
+            ),
+          ]);
+        }
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } as Enveloped,
         };
         return args;
@@ -178,8 +205,12 @@ export function serveWebSockets(
  */
 class SharedResultJson {
   static readonly PLACEHOLDER = '\u0000folioql shared result\u0000';
-  static readonly PLACEHOLDER_JSON = JSON.stringify(SharedResultJson.PLACEHOLDER);
+  /** How a message that carries a shared result ends, once serialized: the payload is its last field. */
+  static readonly ENDING = `"payload":${JSON.stringify(SharedResultJson.PLACEHOLDER)}}`;
+  /** The JSON of the message being serialized now; cleared at the start of every message. */
   #pending: string | undefined;
+
+  constructor(private readonly bufferedMaxBytes: number) {}
 
   /** A shared result as the payload to send as it is; undefined (graphql-ws's own copy) for any other. */
   static keep(result: ExecutionResult): FormattedExecutionResult | undefined {
@@ -191,6 +222,9 @@ class SharedResultJson {
   readonly replacer = (() => {
     const shared = this;
     return function (this: unknown, key: string, value: unknown): unknown {
+      // The root of a message: whatever an earlier message left (a send that
+      // did not happen, its socket closing) belongs to no one now.
+      if (key === '') shared.#pending = undefined;
       const stringify = (value as { stringify?: unknown } | null)?.stringify;
       if (
         key === 'payload' &&
@@ -207,11 +241,17 @@ class SharedResultJson {
   expandOn(socket: WebSocket): void {
     const send = socket.send.bind(socket);
     socket.send = ((data: unknown, ...rest: unknown[]) => {
+      if (socket.bufferedAmount > this.bufferedMaxBytes) {
+        socket.terminate();
+        return;
+      }
       const json = this.#pending;
       this.#pending = undefined;
+      // Only the message just serialized, and only at its end: a client's own
+      // text (an operation id, a ping's payload) can never take the JSON.
       const expanded =
-        json !== undefined && typeof data === 'string'
-          ? data.replace(SharedResultJson.PLACEHOLDER_JSON, () => json)
+        json !== undefined && typeof data === 'string' && data.endsWith(SharedResultJson.ENDING)
+          ? `${data.slice(0, -SharedResultJson.ENDING.length)}"payload":${json}}`
           : data;
       return (send as (...args: unknown[]) => void)(expanded, ...rest);
     }) as WebSocket['send'];
