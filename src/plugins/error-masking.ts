@@ -58,8 +58,8 @@ export function maskUnexpectedError(
 
 /** What one app's error masking reports: the request being handled, and each database error met. */
 export interface MaskingObserver {
-  /** The id of the request whose error is being masked, if known. */
-  requestId(): string | undefined;
+  /** The id of the request `error` belongs to, if known. */
+  requestId(error: unknown): string | undefined;
   /** Called once for each error from PostgreSQL, answered or masked, with its SQLSTATE. */
   databaseError(sqlstate: string): void;
 }
@@ -74,7 +74,7 @@ export function createMaskError(observer: MaskingObserver) {
       counted.add(postgresError);
       observer.databaseError(postgresError.code);
     }
-    return maskUnexpectedError(error, message, isDev, observer.requestId());
+    return maskUnexpectedError(error, message, isDev, observer.requestId(error));
   };
 }
 

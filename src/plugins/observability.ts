@@ -10,11 +10,12 @@
  *   database errors, plus the phases yoga's Prometheus plugin times.
  *
  * Each request's record is found by its Request object. Error masking
- * (yoga's `maskError`) is handed no request: it runs right after this
- * plugin's hooks on the same result (yoga adds its masking after every
- * plugin), so those hooks name the record whose errors are about to be
- * masked, until the next microtask. No AsyncLocalStorage: on Node 22 its
- * promise hooks cost a fifth of the server's CPU per request.
+ * (yoga's `maskError`) is handed no request, only the error: this plugin's
+ * hooks, which see each result just before yoga's masking of it (yoga adds
+ * its masking after every plugin), note which request each of its errors
+ * belongs to. An error masked elsewhere gets no request id rather than a
+ * wrong one. No AsyncLocalStorage: on Node 22 its promise hooks cost a
+ * fifth of the server's CPU per request.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -68,8 +69,8 @@ export interface ObservabilityOptions {
 
 export interface Observability {
   plugin: Plugin;
-  /** The id of the request being handled here, for code that is handed no request. */
-  requestId(): string | undefined;
+  /** The id of the request an error about to be masked belongs to, if known. */
+  requestId(error: unknown): string | undefined;
   /** Counts one error that came from PostgreSQL, by its SQLSTATE. */
   databaseError(sqlstate: string): void;
 }
@@ -82,11 +83,13 @@ export function createObservability({
 }: ObservabilityOptions): Observability {
   const records = new WeakMap<Request, RequestRecord>();
   const recordOf = (request: Request | undefined) => (request ? records.get(request) : undefined);
-  /** The request whose result is being masked now (see the file header). */
-  let masking: RequestRecord | undefined;
-  const aboutToMask = (request: Request | undefined) => {
-    masking = recordOf(request);
-    queueMicrotask(() => (masking = undefined));
+  /** The request each error of a result about to be masked belongs to (see the file header). */
+  const requestOfError = new WeakMap<object, RequestRecord>();
+  const aboutToMask = (request: Request | undefined, result: unknown) => {
+    const record = recordOf(request);
+    const errors = (result as { errors?: readonly object[] } | undefined)?.errors;
+    if (!record || !errors) return;
+    for (const error of errors) requestOfError.set(error, record);
   };
   const meters = metrics ? createMeters(metrics, database) : undefined;
   const operationLabel = boundedLabel(OPERATION_NAMES_MAX);
@@ -134,13 +137,12 @@ export function createObservability({
     // Just before yoga's masking of the same result: an operation's result, and each event of a stream.
     onExecute({ args }) {
       const { request } = args.contextValue as { request?: Request };
-      return { onExecuteDone: () => aboutToMask(request) };
+      return { onExecuteDone: ({ result }) => aboutToMask(request, result) };
     },
     onSubscribe({ args }) {
       const { request } = args.contextValue as { request?: Request };
       return {
-        onSubscribeResult: () => ({ onNext: () => aboutToMask(request) }),
-        onSubscribeError: () => aboutToMask(request),
+        onSubscribeResult: () => ({ onNext: ({ result }) => aboutToMask(request, result) }),
       };
     },
 
@@ -231,7 +233,8 @@ export function createObservability({
 
   return {
     plugin,
-    requestId: () => masking?.id,
+    requestId: (error) =>
+      typeof error === 'object' && error !== null ? requestOfError.get(error)?.id : undefined,
     databaseError: (sqlstate) => meters?.databaseErrors.inc({ class: sqlstate.slice(0, 2) }),
   };
 }
