@@ -572,6 +572,27 @@ forEachDriver((database, driver) => {
       const stream = await sse(app, TRADES_CHANGED, { after: cursorOf(first!.id - 1n) });
       expect(codesOf((await stream.waitFor(1))[0])).toEqual(['CURSOR_EXPIRED']);
     });
+
+    it('ends a replay with CURSOR_EXPIRED when entries it had not read yet are pruned meanwhile', async () => {
+      const app = newApp({ settings: { ...TEST_SETTINGS, changesRetentionMs: 1 } });
+      await write(app, UPSERT_TRADES, { trades: [tradeInput('r1')] });
+      const [first] = await database()
+        .db.select({ id: changeEvents.id })
+        .from(changeEvents)
+        .orderBy(sql`${changeEvents.id} desc`)
+        .limit(1);
+      // Accepted: nothing after the cursor is pruned yet. The replay reads lazily, as a slow reader would.
+      const replay = await app.changeFeed.subscribe({
+        role: 'api_anon',
+        after: first!.id - 1n,
+        select: async (event) => event.cursor,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // This write prunes the entry the replay was about to read.
+      await write(app, UPSERT_TRADES, { trades: [tradeInput('r2')] });
+      await expect(replay.next()).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
+      await expect(replay.next()).resolves.toEqual({ done: true, value: undefined });
+    });
   });
 
   describe('limits', () => {
@@ -612,6 +633,82 @@ forEachDriver((database, driver) => {
           (refused as { extensions?: { code?: string } }[]).map((error) => error.extensions?.code),
         ).toEqual(['SUBSCRIPTION_LIMIT']);
         expect(server.app.changeFeed.subscriberCount).toBe(1);
+      } finally {
+        await client.dispose();
+      }
+    });
+
+    it('counts a burst of subscriptions on one WebSocket before any has started', async () => {
+      const server = await newServer({ live: { ...DEFAULT_LIVE, perConnection: 2 } });
+      const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+      try {
+        // Sent together: graphql-ws handles them concurrently.
+        const outcomes = await Promise.all(
+          Array.from(
+            { length: 6 },
+            () =>
+              new Promise<string>((resolve) => {
+                client.subscribe(
+                  { query: TRADES_CHANGED },
+                  {
+                    next: () => resolve('started'),
+                    error: (error) =>
+                      resolve(
+                        (error as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? String(error),
+                      ),
+                    complete: () => resolve('complete'),
+                  },
+                );
+                // A subscription that started sends nothing until a write: count it by the feed.
+                setTimeout(() => resolve('started'), 1_500);
+              }),
+          ),
+        );
+        expect(outcomes.filter((outcome) => outcome === 'SUBSCRIPTION_LIMIT')).toHaveLength(4);
+        expect(server.app.changeFeed.subscriberCount).toBe(2);
+      } finally {
+        await client.dispose();
+      }
+    });
+
+    it('runs nothing more on a WebSocket once its token has expired, closing it', async () => {
+      const server = await newServer();
+      const token = await signToken({
+        role: 'api_data_producer',
+        aud: TEST_AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 2,
+      });
+      const client = createClient({
+        url: server.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${token}` },
+      });
+      const query = (document: string) =>
+        new Promise<unknown>((resolve) => {
+          let value: unknown;
+          client.subscribe(
+            { query: document },
+            {
+              next: (next) => (value = next),
+              error: (error) => resolve({ error }),
+              complete: () => resolve(value),
+            },
+          );
+        });
+      try {
+        expect(await query('{ viewer { role } }')).toEqual({
+          data: { viewer: { role: 'api_data_producer' } },
+        });
+        await new Promise((resolve) => setTimeout(resolve, 2_600));
+        const { error } = (await query('{ viewer { role } }')) as {
+          error: { code?: number; reason?: string } | { extensions?: { code?: string } }[];
+        };
+        // The refusal, or the socket closing with 4401: whichever the client reports first.
+        const described = Array.isArray(error)
+          ? error.map((each) => each.extensions?.code).join()
+          : `${error.code} ${error.reason}`;
+        expect(described).toMatch(/TOKEN_EXPIRED|4401 The token expired/);
       } finally {
         await client.dispose();
       }

@@ -8,7 +8,7 @@
  * operation, however many fields and rows it wrote. A rolled-back operation
  * records nothing, and PostgreSQL sends its NOTIFY only on commit.
  */
-import { and, asc, gt, sql } from 'drizzle-orm';
+import { asc, gt, sql } from 'drizzle-orm';
 import { clientError, ERROR_CODES } from '../errors.ts';
 import type { Database } from './database.ts';
 import {
@@ -29,6 +29,11 @@ export interface ChangeEntry {
   committedAt: string;
   trades: TradeChanges | null;
   history: HistoryChanges | null;
+  /**
+   * The log's horizon when the entry was read: if it is past the id a reader
+   * asked to continue after, entries it had not read yet were pruned.
+   */
+  prunedThrough: bigint;
 }
 
 /** What one write operation changed, collected field by field, recorded once at its end. */
@@ -68,21 +73,25 @@ function hasChanges(changes: TradeChanges | HistoryChanges): boolean {
   return changes.upserted.length > 0 || changes.deleted.length > 0;
 }
 
-/** Log entries after `after`, oldest first, at most `limit`; with `through`, none after it. */
+/** Log entries after `after`, oldest first, at most `limit`. */
 export function readChangesAfter(
   db: Database,
   after: bigint,
-  { limit, through }: { limit: number; through?: bigint },
+  { limit }: { limit: number },
 ): Promise<ChangeEntry[]> {
   return db
-    .select()
+    .select({
+      id: changeEvents.id,
+      committedAt: changeEvents.committedAt,
+      trades: changeEvents.trades,
+      history: changeEvents.history,
+      // Read with the entries, in the same snapshot. A pruning write also adds
+      // an entry, so a reader that lost entries to pruning always gets at
+      // least that one, and sees the horizon with it.
+      prunedThrough: sql<bigint>`(select pruned_through from folioql_change_horizon)`.mapWith(BigInt),
+    })
     .from(changeEvents)
-    .where(
-      and(
-        gt(changeEvents.id, after),
-        through === undefined ? undefined : sql`${changeEvents.id} <= ${through}`,
-      ),
-    )
+    .where(gt(changeEvents.id, after))
     .orderBy(asc(changeEvents.id))
     .limit(limit);
 }

@@ -69,7 +69,8 @@ export async function listenOnPostgres(
           return;
         } catch (error) {
           handlers.onError?.(error);
-          await sleep(Math.min(100 * 2 ** attempt, connectTimeoutMs));
+          // Not holding the process open: a stopped server exits without waiting for it.
+          await sleep(Math.min(100 * 2 ** attempt, connectTimeoutMs), undefined, { ref: false });
         }
       }
       establishing = undefined;

@@ -134,12 +134,7 @@ export class ChangeFeed {
     await this.#start();
     if (options.after !== undefined) {
       const { prunedThrough, last } = await this.#read(options.role, changeLogBounds);
-      if (options.after < prunedThrough) {
-        throw clientError(
-          ERROR_CODES.CURSOR_EXPIRED,
-          'The cursor is older than the change log keeps (CHANGES_RETENTION_MS): the events since cannot all be replayed. Read the current state again and subscribe without `after`.',
-        );
-      }
+      if (options.after < prunedThrough) throw cursorExpired();
       if (options.after > last) throw badUserInput('The cursor names no event of this database');
     }
     this.#checkRoom();
@@ -172,8 +167,9 @@ export class ChangeFeed {
   }
 
   /** Log entries after `after` up to `through`, read as `role`. */
-  readLog(role: string, after: bigint, through: bigint): Promise<ChangeEntry[]> {
-    return this.#read(role, (tx) => readChangesAfter(tx, after, { through, limit: LOG_PAGE }));
+  /** Log entries after `after`, a page of them, read as `role`. */
+  readLog(role: string, after: bigint): Promise<ChangeEntry[]> {
+    return this.#read(role, (tx) => readChangesAfter(tx, after, { limit: LOG_PAGE }));
   }
 
   /** An event whose rows are read on demand, per role. */
@@ -259,6 +255,11 @@ export class ChangeFeed {
             const entries = await this.#read(this.options.logReaderRole, (tx) =>
               readChangesAfter(tx, this.#head!, { limit: LOG_PAGE }),
             );
+            // Pruned before this instance read them (it fell a whole retention
+            // behind): its subscribers missed events, and are told so.
+            if (entries[0] && entries[0].prunedThrough > this.#head!) {
+              for (const subscriber of this.#subscribers) subscriber.end(cursorExpired());
+            }
             for (const entry of entries) this.#publish(this.eventOf(entry));
             if (entries.length < LOG_PAGE) break;
           }
@@ -305,6 +306,13 @@ async function readRows(tx: Database, entry: ChangeEntry): Promise<ChangedRows> 
     trades: new Map(trades.map((trade) => [trade.id, trade])),
     points: new Map(points.map((point) => [point.id, point])),
   };
+}
+
+function cursorExpired(): GraphQLError {
+  return clientError(
+    ERROR_CODES.CURSOR_EXPIRED,
+    'The cursor is older than the change log keeps (CHANGES_RETENTION_MS): the events since cannot all be replayed. Read the current state again and subscribe without `after`.',
+  );
 }
 
 function stopping(): GraphQLError {
@@ -417,14 +425,19 @@ class Subscriber<Payload> implements AsyncIterableIterator<Payload> {
   /** The next event to consider, or undefined when woken with nothing (ended, or a push to look at). */
   async #nextEvent(): Promise<ChangeEvent | undefined> {
     if (this.#replayAfter !== undefined) {
-      if (this.#page.length === 0) {
-        this.#page = await this.feed.readLog(this.options.role, this.#replayAfter, this.replayThrough);
-        if (this.#page.length === 0) {
-          this.#replayAfter = undefined;
-          return undefined;
-        }
+      // Read past the head it joined at, not up to it: the newest entries
+      // carry the horizon, which tells whether any this replay had not read
+      // yet were pruned meanwhile (a pruning write always adds an entry).
+      if (this.#page.length === 0) this.#page = await this.feed.readLog(this.options.role, this.#replayAfter);
+      const entry = this.#page.shift();
+      // Pruned while this subscriber replayed (slowly): it cannot be resumed without a gap.
+      if (entry && entry.prunedThrough > this.#replayAfter) throw cursorExpired();
+      if (!entry || entry.id > this.replayThrough) {
+        // Replayed up to the head it joined at: the rest come through its queue.
+        this.#replayAfter = undefined;
+        this.#page = [];
+        return undefined;
       }
-      const entry = this.#page.shift()!;
       this.#replayAfter = entry.id;
       // Replayed events are this subscriber's own: their rows are read for it alone.
       return this.feed.eventOf(entry);
