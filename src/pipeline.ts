@@ -68,10 +68,6 @@ export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | 
     // Trusted documents before the limits: a document not in the manifest is
     // refused before it is parsed or measured.
     options.trustedDocuments ? useTrustedDocuments(options.trustedDocuments) : {},
-    // After trusted documents (an untrusted document is never run, so never
-    // cached), before everything that parses, measures or runs: a cached
-    // answer costs none of that.
-    useAnonymousResponseCache(options.responseCacheTtlMs, options.live, options.logger),
     // Validation only: names the argument in errors about literal values; no bearing on execution.
     useValueErrorLocations(),
     // Limits before the executors: an operation over them is refused before
@@ -81,6 +77,11 @@ export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | 
     // The executor before the transaction: the transaction plugin runs
     // whatever executor is set by then, once per attempt.
     options.compiledExecution ? useCompiledExecution(operations) : {},
+    // Its lookup (onParams) comes before anything is parsed, measured or run,
+    // and after trusted documents (an untrusted document is never run, so
+    // never cached); its executor wraps the compiled one, and runs inside
+    // the transaction below, which stores what it answers.
+    useAnonymousResponseCache(options.responseCacheTtlMs, options.live, options.logger),
     // Last of the executors: wraps the execution in the role transaction
     // (withRoleTransaction, on the context).
     useOperationTransaction(operations),
