@@ -26,6 +26,8 @@ import { tradeInput } from './support/fixtures.ts';
 import { createTestApp, errorsOf, graphql, type GraphQLResult } from './support/graphql.ts';
 import { ownPostgresUnavailableReason, startOwnPostgres, type OwnPostgres } from './support/own-postgres.ts';
 import { openTestDatabase, type TestDatabase } from './support/test-database.ts';
+import { subscribeSse, type SseSubscription } from './support/sse.ts';
+import { untilSubscribers } from './support/ws.ts';
 
 const unavailable = ownPostgresUnavailableReason();
 if (unavailable && process.env.CI) {
@@ -38,6 +40,8 @@ const REQUEST_LIMIT_MS = DEFAULT_DATABASE_CONNECT_TIMEOUT_MS + SLACK_MS;
 const HEALTH_LIMIT_MS = DEFAULT_HEALTH_TIMEOUT_MS + SLACK_MS;
 
 const READ = '{ latestTrades(limit: 50) { id } }';
+const LIVE_TRADES = 'subscription { tradesChanged { trades { id } } }';
+const LIVE_TRADES_AFTER = 'subscription ($after: String) { tradesChanged(after: $after) { trades { id } } }';
 const UPSERT = 'mutation($trades: [TradeInput!]!) { upsertTrades(trades: $trades) { insertedCount } }';
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -93,6 +97,7 @@ describe.skipIf(unavailable !== undefined)('when PostgreSQL goes away and comes 
 
   afterAll(async () => {
     try {
+      await app?.changeFeed.stop();
       await database?.close();
     } finally {
       await server?.destroy();
@@ -104,6 +109,12 @@ describe.skipIf(unavailable !== undefined)('when PostgreSQL goes away and comes 
     expect(result.status).toBe(200);
     expect(result.data).toEqual({ upsertTrades: { insertedCount: 1 } });
     expect((await health(app)).status).toBe(200);
+  });
+
+  let live: SseSubscription;
+  it('starts a subscription that is to outlive the outage', async () => {
+    live = await subscribeSse(app.fetch as never, 'http://folioql.test/graphql', LIVE_TRADES);
+    await untilSubscribers(app.changeFeed, 1);
   });
 
   it('waits for a busy pool that is making progress: slow is not down', async () => {
@@ -193,6 +204,25 @@ describe.skipIf(unavailable !== undefined)('when PostgreSQL goes away and comes 
     await expectEverythingUnavailable('refused-while-down');
   });
 
+  it('answers a subscription that must read the log (a cursor to resume from) at once while the server is down', async () => {
+    // One without a cursor joins the feed and waits for the database like the one above.
+    const { value: results, ms } = await timed(async () => {
+      const stream = await subscribeSse(
+        app.fetch as never,
+        'http://folioql.test/graphql',
+        LIVE_TRADES_AFTER,
+        {
+          after: Buffer.from('change:1').toString('base64url'),
+        },
+      );
+      return stream.waitFor(1, REQUEST_LIMIT_MS * 2);
+    });
+    expect(results[0]?.errors?.map((error) => error.extensions?.code)).toEqual([
+      ERROR_CODES.DATABASE_UNAVAILABLE,
+    ]);
+    expect(ms).toBeLessThan(REQUEST_LIMIT_MS * 2);
+  });
+
   it('serves again once the server is back, with no restart of the app, and lost no acknowledged write', async () => {
     await server!.start();
     // The first operation after the restart is served: no restart of the app, no retry.
@@ -202,6 +232,14 @@ describe.skipIf(unavailable !== undefined)('when PostgreSQL goes away and comes 
     // Acknowledged before the crash, and after it; neither refused write.
     expect((await storedIds()).sort()).toEqual(['after-outage', 'before-outage']);
     expect((await health(app)).status).toBe(200);
+  });
+
+  it('delivers to the subscription opened before the outage what was written after it', async () => {
+    // The listening connection comes back by itself (with backoff) and catches up.
+    const [event] = await live.waitFor(1, 15_000);
+    expect(event?.data?.tradesChanged.trades.map((trade: { id: string }) => trade.id)).toEqual([
+      'after-outage',
+    ]);
   });
 });
 
