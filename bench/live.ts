@@ -235,6 +235,19 @@ function receive(subscriber: Subscriber, tally: Tally, pass: number, receivedAt:
   tally.deliveries[subscriber.instance]++;
 }
 
+/** A subscriber of `instance` that has received nothing yet, expecting `batches` events. */
+function newSubscriber(instance: Instance, batches: number, close: () => void): Subscriber {
+  return {
+    instance: instance.name,
+    counts: new Uint16Array(batches),
+    received: 0,
+    foreign: 0,
+    wrongSize: 0,
+    errors: [],
+    close,
+  };
+}
+
 /**
  * A graphql-ws subscriber on a socket of its own, speaking the
  * graphql-transport-ws protocol directly (as graphql-ws's client does), so
@@ -242,15 +255,7 @@ function receive(subscriber: Subscriber, tally: Tally, pass: number, receivedAt:
  */
 function subscribeWs(instance: Instance, tally: Tally, pass: number, batches: number): Subscriber {
   const socket = new WebSocket(instance.origin.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
-  const subscriber: Subscriber = {
-    instance: instance.name,
-    counts: new Uint16Array(batches),
-    received: 0,
-    foreign: 0,
-    wrongSize: 0,
-    errors: [],
-    close: () => socket.close(1000),
-  };
+  const subscriber = newSubscriber(instance, batches, () => socket.close(1000));
   socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
   socket.on('message', (data) => {
     const receivedAt = Date.now();
@@ -272,15 +277,7 @@ function subscribeWs(instance: Instance, tally: Tally, pass: number, batches: nu
 
 function subscribeSse(instance: Instance, tally: Tally, pass: number, batches: number): Subscriber {
   const abort = new AbortController();
-  const subscriber: Subscriber = {
-    instance: instance.name,
-    counts: new Uint16Array(batches),
-    received: 0,
-    foreign: 0,
-    wrongSize: 0,
-    errors: [],
-    close: () => abort.abort(),
-  };
+  const subscriber = newSubscriber(instance, batches, () => abort.abort());
   void (async () => {
     const response = await fetch(`${instance.origin}/graphql`, {
       method: 'POST',
