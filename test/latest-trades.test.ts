@@ -151,6 +151,60 @@ forEachDriver((database) => {
     });
   });
 
+  describe('recentTrades: the same list with cursors, for anyone', () => {
+    const RECENT = /* GraphQL */ `
+      query Recent($first: Int, $after: String, $symbol: String) {
+        recentTrades(first: $first, after: $after, symbol: $symbol) {
+          nodes { id }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    `;
+    type RecentPage = { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
+    it('pages an anonymous reader through every trade in latestTrades order, one statement a page', async () => {
+      const latest = (await graphql(app, LATEST, { limit: 10 })).data.latestTrades.map(
+        (row: { id: string }) => row.id,
+      );
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 5; page++) {
+        database().statements.length = 0;
+        const result = await graphql(app, RECENT, { first: 2, after });
+        expect(result.errors).toBeUndefined();
+        expect(dataStatements(database())).toHaveLength(1);
+        const recent: RecentPage = result.data.recentTrades;
+        seen.push(...recent.nodes.map((node) => node.id));
+        after = recent.pageInfo.endCursor;
+        if (!recent.pageInfo.hasNextPage) break;
+      }
+      expect(seen).toEqual(latest);
+    });
+
+    it('filters by symbol, newest first', async () => {
+      const result = await graphql(app, RECENT, { first: 10, symbol: 'ETH/USD' });
+      expect(result.data.recentTrades.nodes.map((node: { id: string }) => node.id)).toEqual([
+        'a-same-ms',
+        'b-same-ms',
+      ]);
+    });
+
+    it.each([
+      [{ first: 1001 }, 'Argument "first" of Query.recentTrades must be from 0 to 1000, got 1001'],
+      [{ first: -1 }, 'Argument "first" of Query.recentTrades must be from 0 to 1000, got -1'],
+    ])('refuses %j with a clear error and runs no SQL', async (variables, message) => {
+      database().statements.length = 0;
+      const result = await graphql(app, RECENT, variables);
+      expect(errorsOf(result)).toEqual([{ code: 'BAD_USER_INPUT', message }]);
+      expect(dataStatements(database())).toEqual([]);
+    });
+
+    it('refuses a cursor it did not write', async () => {
+      const result = await graphql(app, RECENT, { first: 1, after: 'bm90IGEgY3Vyc29y' });
+      expect(errorsOf(result)[0]?.code).toBe('BAD_USER_INPUT');
+    });
+  });
+
   describe('stored values the API cannot answer, as an adopted database may hold them', () => {
     const farIds = ['far-future', 'beyond-date'];
     let pointId: number;

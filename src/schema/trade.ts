@@ -142,6 +142,36 @@ builder.queryField('trades', (t) =>
   ),
 );
 
+/** The public pages of latest trades: newest first only, the order the index serves. */
+export const RECENT_TRADES_PAGE = { defaultSize: 50, maxSize: LATEST_TRADES_MAX };
+
+builder.queryField('recentTrades', (t) =>
+  t.connection(
+    {
+      type: Trade,
+      complexity: (args) => ({ field: 1, multiplier: args.first ?? args.last ?? RECENT_TRADES_PAGE.defaultSize }),
+      description: `The latest trades page by page, newest first (trades of one millisecond in id order), ${RECENT_TRADES_PAGE.defaultSize} a page by default and at most ${RECENT_TRADES_PAGE.maxSize}: latestTrades with cursors, for "show older trades". Anyone may read it; every page is one index range read.`,
+      args: {
+        market: t.arg({ type: Market, description: 'Only trades on this exchange.' }),
+        symbol: t.arg.string({ description: 'Only trades of this pair, such as "BTC/USD".' }),
+      },
+      resolve: (_root, args, ctx, info) => {
+        if (args.symbol != null) checkWellFormed(args.symbol, argumentName(info, 'symbol'));
+        return resolveKeysetConnection({
+          db: ctx.db,
+          table: trades,
+          args,
+          fieldName: fieldPath(info),
+          ordering: newestTradesFirst,
+          limits: RECENT_TRADES_PAGE,
+          filter: tradeListFilter(undefined, args),
+        });
+      },
+    },
+    TradeConnection,
+  ),
+);
+
 builder.queryField('trade', (t) =>
   t.field({
     type: Trade,
