@@ -457,6 +457,12 @@ export const SETTINGS = {
     ...boolean(true),
     meaning: 'Serve GraphiQL at `/graphql` to browsers; `false` serves no page.',
   },
+  // The live portfolio page is what the API is for, shown: on unless switched off.
+  PORTFOLIO_PAGE: {
+    ...boolean(true),
+    meaning:
+      'Serve the live portfolio page at `/` (chart, headline figures, latest trades, live); `false` serves nothing there.',
+  },
   INTROSPECTION: {
     ...boolean(true),
     meaning:
@@ -697,6 +703,8 @@ function arrange(settings: Settings) {
       corsOrigins: s.CORS_ORIGINS,
       /** Serve GraphiQL to a browser that opens the endpoint. */
       graphiql: s.GRAPHIQL,
+      /** Serve the live portfolio page at `/`. */
+      portfolioPage: s.PORTFOLIO_PAGE,
       /** Answer `__schema` and `__type` (schema introspection); `__typename` always works. */
       introspection: s.INTROSPECTION,
     },

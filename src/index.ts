@@ -13,6 +13,7 @@ try {
   const server = await startServer(config);
   const database = config.databaseUrl ? 'PostgreSQL' : `PGlite at ${config.pgliteDataDir}`;
   server.logger.info(`folioql is serving ${database}.`);
+  if (server.pageUrl) server.logger.info(`Live portfolio page: ${server.pageUrl}`);
   server.logger.info(`GraphiQL: ${server.url}`);
 
   let stopping = false;

@@ -20,6 +20,8 @@ import { useCompiledExecution } from './plugins/compiled-execution.ts';
 import type { Observability } from './plugins/observability.ts';
 import { useOperationLimits } from './plugins/operation-limits.ts';
 import { useOperationTransaction } from './plugins/operation-transaction.ts';
+import { usePortfolioPage } from './plugins/portfolio-page.ts';
+import type { PageAsset } from './web/page-assets.ts';
 import { OperationStates } from './plugins/operations.ts';
 import { useRateLimit, type CountRequest } from './plugins/rate-limit.ts';
 import { useRequestBodyLimit } from './plugins/request-body-limit.ts';
@@ -44,6 +46,8 @@ export interface PipelineOptions {
   live: ChangeFeed;
   /** RESPONSE_CACHE_TTL_MS; 0 for no response cache. */
   responseCacheTtlMs: number;
+  /** The live page's files; none, no page (PORTFOLIO_PAGE=false). */
+  pageAssets: (() => Promise<Map<string, PageAsset>>) | undefined;
 }
 
 export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | {})[] {
@@ -52,6 +56,9 @@ export function pipeline(options: PipelineOptions): (Plugin<Context> | Plugin | 
   return [
     // Before all: every response, a refused one too, gets its request id and log line.
     observability.plugin,
+    // The live page and its files, from memory: before the rate limit, so
+    // loading the page never uses up a visitor's GraphQL requests.
+    usePortfolioPage(options.pageAssets),
     // First of the checks: a client over its limit is refused before anything
     // else is done for it, before its document is even parsed.
     useRateLimit(options.countRequest),

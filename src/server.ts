@@ -21,7 +21,10 @@ import { createApp, GRAPHQL_PATH } from './yoga.ts';
 import { serveWebSockets } from './live/websocket.ts';
 
 export interface RunningServer {
+  /** The GraphQL endpoint, where browsers get GraphiQL. */
   url: string;
+  /** The live portfolio page; none with PORTFOLIO_PAGE=false. */
+  pageUrl?: string;
   /** The Prometheus endpoint, when METRICS_PORT is set. */
   metricsUrl?: string;
   logger: YogaLogger;
@@ -68,6 +71,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       live: config.live,
       responseCacheTtlMs: config.responseCacheTtlMs,
     });
+    // The page's files are ready before the first visitor asks (a failed bundle stops the start).
+    await app.pageAssets?.();
     const server = createServer(app);
     const webSockets = serveWebSockets(server, app, {
       live: config.live,
@@ -84,10 +89,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await metricsServer?.close();
       throw error;
     }
-    const url = `http://${displayHost(server, config.host)}${GRAPHQL_PATH}`;
+    const origin = `http://${displayHost(server, config.host)}`;
     if (metricsServer) logger.info(`Prometheus metrics: ${metricsServer.url}`);
     return {
-      url,
+      url: `${origin}${GRAPHQL_PATH}`,
+      pageUrl: app.pageAssets ? `${origin}/` : undefined,
       metricsUrl: metricsServer?.url,
       logger,
       stop: async () => {

@@ -12,6 +12,8 @@ import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_LIVE } from './config.ts';
 import { createRequestContext, viewerOnce, type Context, type RequestSettings } from './context.ts';
 import type { DatabaseConnection } from './db/database.ts';
 import { createRoleTransactions } from './db/role-transaction.ts';
+import { pageAssetsOnce } from './plugins/portfolio-page.ts';
+import { loadPageAssets } from './web/page-assets.ts';
 import { ChangeFeed } from './live/change-feed.ts';
 import { registerLiveMetrics } from './live/metrics.ts';
 import { pipeline } from './pipeline.ts';
@@ -84,7 +86,12 @@ export interface AppOptions {
   responseCacheTtlMs?: number;
 }
 
-const NO_CROSS_ORIGIN: BrowserConfig = { corsOrigins: [], graphiql: true, introspection: true };
+const NO_CROSS_ORIGIN: BrowserConfig = {
+  corsOrigins: [],
+  graphiql: true,
+  portfolioPage: true,
+  introspection: true,
+};
 const NO_RATE_LIMIT: RateLimitConfig = { anonymousPerMinute: 0, tokenPerMinute: 0, trustProxyHops: 0 };
 
 export function createApp({
@@ -120,6 +127,8 @@ export function createApp({
   // One count per client for HTTP requests and WebSocket operations alike.
   const countRequest = requestCounter(rateLimit, viewerOf);
   const shared = { withRoleTransaction, live: feed };
+  // Read (or, run from source, bundled) on the first visit; the server warms it at start.
+  const pageAssets = browser.portfolioPage ? pageAssetsOnce(() => loadPageAssets()) : undefined;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -151,11 +160,12 @@ export function createApp({
       healthTimeoutMs,
       live: feed,
       responseCacheTtlMs,
+      pageAssets,
     }),
   });
   // The feed is the app's too: the server stops it first, which ends every stream cleanly.
   // So is the rate limit, which the WebSocket server counts operations against.
-  return Object.assign(yoga, { changeFeed: feed, countRequest });
+  return Object.assign(yoga, { changeFeed: feed, countRequest, pageAssets });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,8 +1,8 @@
 /**
  * `npm run build`, and what `npm start` runs first: compiles the server to
  * dist/ (tsc, tsconfig.build.json), then makes the migrated PGlite image the
- * embedded first start loads (dist/pglite-image.tar.gz), and stamps the
- * build. Plain JavaScript, so it runs before anything is compiled.
+ * embedded first start loads (dist/pglite-image/), bundles the live page
+ * (dist/page/), and stamps the build. Plain JavaScript, so it runs before anything is compiled.
  *
  * `--if-stale` builds only when dist/ is missing or older than what it is
  * built from (the sources, the migrations, the tsconfigs, the lockfile), so
@@ -50,13 +50,11 @@ export function build() {
   const staging = path.join(root, `.dist-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   try {
-    run(path.join(root, 'node_modules/typescript/bin/tsc'), [
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      staging,
-    ]);
+    for (const project of ['tsconfig.build.json', 'src/programs/client/tsconfig.json']) {
+      run(path.join(root, 'node_modules/typescript/bin/tsc'), ['-p', project, '--outDir', staging]);
+    }
     run(path.join(staging, 'scripts/write-pglite-image.js'), []);
+    run(path.join(staging, 'scripts/write-page.js'), []);
     writeFileSync(path.join(staging, '.built'), `${new Date().toISOString()}\n`);
     rmSync(dist, { recursive: true, force: true });
     try {

@@ -6,9 +6,16 @@
  * With `persisted: true` it sends only the document's hash (the trusted
  * documents of ./generated/persisted-documents.json), as a server started
  * with PERSISTED_OPERATIONS requires.
+ *
+ * Subscriptions go over one graphql-ws WebSocket, opened on the first and
+ * closed after the last, and resume by themselves: the client keeps each
+ * subscription's last `cursor` as its `after`, so a subscription sent again
+ * after a dropped connection or a restarted server first gets every change
+ * it missed, then the live ones.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
+import { print, type DocumentNode } from 'graphql';
+import { createClient as createWebSocketClient, type Client as WebSocketClient } from 'graphql-ws/client';
 import type { ErrorCode } from '../../errors.ts';
 
 /**
@@ -50,6 +57,67 @@ export interface FolioqlClientOptions {
   /** Give up on a request after this many milliseconds (no limit by default). */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** The WebSocket endpoint of subscriptions; by default `url` with ws: or wss:. */
+  webSocketUrl?: string;
+  /** A WebSocket class where there is no global one (Node before 22: the `ws` package). */
+  webSocketImpl?: unknown;
+  /**
+   * Called each time the subscriptions' WebSocket connects; `reconnected`
+   * after it was lost. Changes made meanwhile reach subscriptions that had a
+   * cursor; what a page read with queries, or a subscription without a
+   * cursor yet, may need reading again.
+   */
+  onConnected?: (reconnected: boolean) => void;
+  /** Called when the WebSocket is lost; the client is trying to connect again. */
+  onDisconnected?: () => void;
+}
+
+/** What a subscription hands its events to. */
+export interface FolioqlSubscriptionSink<Result> {
+  next(data: Result): void;
+  /** The subscription ended with this error; it is not sent again. */
+  error?(error: FolioqlError): void;
+}
+
+/**
+ * The server ends subscriptions with these when it stops, or when one falls
+ * too far behind: the client sends them again, from their last cursor.
+ */
+const RESUMABLE_CODES: ReadonlySet<string> = new Set(['SERVER_STOPPING', 'SUBSCRIBER_TOO_SLOW']);
+
+/** Longest wait between two attempts to connect (the waits double up to it, with jitter). */
+const MAX_RETRY_WAIT_MS = 10_000;
+
+const retryWait = (retries: number) =>
+  new Promise<void>((resolve) =>
+    setTimeout(resolve, Math.min(MAX_RETRY_WAIT_MS, 250 * 2 ** retries) * (0.5 + Math.random() / 2)),
+  );
+
+/** The `cursor` of the event's one root field, if it selects one. */
+function cursorOf(data: unknown): string | undefined {
+  const root = data && typeof data === 'object' ? Object.values(data)[0] : undefined;
+  const cursor = root && typeof root === 'object' ? (root as { cursor?: unknown }).cursor : undefined;
+  return typeof cursor === 'string' ? cursor : undefined;
+}
+
+/** Whether the operation declares `$after`, the cursor to resume from. */
+function declaresAfter(document: DocumentNode): boolean {
+  return document.definitions.some(
+    (definition) =>
+      definition.kind === 'OperationDefinition' &&
+      definition.variableDefinitions?.some((variable) => variable.variable.name.value === 'after'),
+  );
+}
+
+/** A graphql-ws error (GraphQL errors, a close event, or an Error) as a FolioqlError. */
+function folioqlErrorOf(error: unknown): FolioqlError {
+  if (error instanceof FolioqlError) return error;
+  if (Array.isArray(error)) return new FolioqlError(200, error as FolioqlGraphQLError[]);
+  if (error && typeof error === 'object' && 'code' in error && 'reason' in error) {
+    const { code, reason } = error as { code: number; reason: string };
+    return new FolioqlError(0, [{ message: `The WebSocket closed (${code}${reason ? `: ${reason}` : ''})` }]);
+  }
+  return new FolioqlError(0, [{ message: error instanceof Error ? error.message : String(error) }]);
 }
 
 type VariablesOf<Variables> =
@@ -61,7 +129,31 @@ export function createFolioqlClient({
   persisted = false,
   timeoutMs,
   fetch = globalThis.fetch,
+  webSocketUrl = url.replace(/^http/, 'ws'),
+  webSocketImpl,
+  onConnected,
+  onDisconnected,
 }: FolioqlClientOptions) {
+  let webSocket: WebSocketClient | undefined;
+  let connectedBefore = false;
+  /** The one WebSocket client, made on the first subscription. */
+  const webSocketClient = () =>
+    (webSocket ??= createWebSocketClient({
+      url: webSocketUrl,
+      webSocketImpl,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
+      // Kept trying while the server is away; a refused token (4401) is final all the same.
+      retryAttempts: Infinity,
+      retryWait,
+      on: {
+        connected: () => {
+          onConnected?.(connectedBefore);
+          connectedBefore = true;
+        },
+        closed: () => onDisconnected?.(),
+      },
+    }));
+
   return {
     /** Runs one operation; resolves with its data, or rejects with a FolioqlError. */
     async request<Result, Variables>(
@@ -92,6 +184,61 @@ export function createFolioqlClient({
         throw new FolioqlError(response.status, result.errors ?? []);
       }
       return result.data;
+    },
+
+    /**
+     * Starts a subscription; returns the function that ends it. A document
+     * that selects `cursor` and declares `$after` resumes where it left off
+     * when it is sent again (see the file header); `variables.after`, if
+     * given, is where it starts.
+     */
+    subscribe<Result, Variables>(
+      document: TypedDocumentNode<Result, Variables>,
+      variables: Variables,
+      sink: FolioqlSubscriptionSink<Result>,
+    ): () => void {
+      const query = print(document);
+      const resumes = declaresAfter(document);
+      let after = (variables as { after?: unknown } | undefined)?.after;
+      let ended = false;
+      let stop = () => {};
+      const start = (attempt: number) => {
+        // graphql-ws sends this payload again after a lost connection, as it
+        // is then: `after` kept current here is what it resumes from.
+        const payload = {
+          query,
+          variables: { ...variables, ...(resumes && after != null ? { after } : {}) } as Record<string, unknown>,
+        };
+        stop = webSocketClient().subscribe<Result>(payload, {
+          next: (result) => {
+            if (result.errors?.length || result.data == null) {
+              return fail(new FolioqlError(200, (result.errors ?? []) as FolioqlGraphQLError[]));
+            }
+            attempt = 0;
+            const cursor = cursorOf(result.data);
+            if (resumes && cursor !== undefined) payload.variables.after = after = cursor;
+            sink.next(result.data as Result);
+          },
+          error: (error) => {
+            const failure = folioqlErrorOf(error);
+            if (failure.code && RESUMABLE_CODES.has(failure.code) && !ended) {
+              void retryWait(attempt).then(() => ended || start(attempt + 1));
+            } else fail(failure);
+          },
+          complete: () => {},
+        });
+      };
+      const fail = (error: FolioqlError) => {
+        if (ended) return;
+        ended = true;
+        stop();
+        sink.error?.(error);
+      };
+      start(0);
+      return () => {
+        ended = true;
+        stop();
+      };
     },
   };
 }

@@ -82,3 +82,84 @@ export const upsertPortfolioHistoryMutation = graphql(`
     }
   }
 `);
+
+/** The trade as a list of trades shows it. */
+export const tradeRowFragment = graphql(`
+  fragment TradeRow on Trade {
+    id
+    timestamp
+    symbol
+    side
+    amount
+    price
+    usdValue
+  }
+`);
+
+export const recentTradesQuery = graphql(`
+  query RecentTrades($first: Int, $after: String) {
+    recentTrades(first: $first, after: $after) {
+      nodes {
+        ...TradeRow
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+/** The live page's chart and headline: the range's performance and the latest point's value. */
+export const portfolioOverviewQuery = graphql(`
+  query PortfolioOverview($interval: Interval!, $from: EpochMillis) {
+    portfolioPerformance(interval: $interval, from: $from) {
+      pointCount
+      portfolioReturnPct
+      benchmarkBtcReturnPct
+      benchmarkEthReturnPct
+      maxDrawdownPct
+      series {
+        timestamp
+        portfolioReturnPct
+        benchmarkBtcReturnPct
+        benchmarkEthReturnPct
+        drawdownPct
+      }
+    }
+    portfolioHistory(interval: $interval, last: 1) {
+      nodes {
+        id
+        timestamp
+        usdTotalValue
+      }
+    }
+  }
+`);
+
+/** Trades as producers write them; `after` resumes (the client keeps it current). */
+export const tradesChangedSubscription = graphql(`
+  subscription TradesChanged($after: String) {
+    tradesChanged(after: $after) {
+      cursor
+      trades {
+        ...TradeRow
+      }
+      deletedIds
+    }
+  }
+`);
+
+export const portfolioHistoryChangedSubscription = graphql(`
+  subscription PortfolioHistoryChanged($interval: Interval!, $after: String) {
+    portfolioHistoryChanged(interval: $interval, after: $after) {
+      cursor
+      points {
+        id
+        timestamp
+        usdTotalValue
+      }
+      deletedIds
+    }
+  }
+`);
