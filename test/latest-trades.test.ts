@@ -155,12 +155,20 @@ forEachDriver((database) => {
     const RECENT = /* GraphQL */ `
       query Recent($first: Int, $after: String, $symbol: String) {
         recentTrades(first: $first, after: $after, symbol: $symbol) {
-          nodes { id }
-          pageInfo { hasNextPage endCursor }
+          nodes {
+            id
+          }
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
         }
       }
     `;
-    type RecentPage = { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    type RecentPage = {
+      nodes: { id: string }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
 
     it('pages an anonymous reader through every trade in latestTrades order, one statement a page', async () => {
       const latest = (await graphql(app, LATEST, { limit: 10 })).data.latestTrades.map(

@@ -149,7 +149,10 @@ builder.queryField('recentTrades', (t) =>
   t.connection(
     {
       type: Trade,
-      complexity: (args) => ({ field: 1, multiplier: args.first ?? args.last ?? RECENT_TRADES_PAGE.defaultSize }),
+      complexity: (args) => ({
+        field: 1,
+        multiplier: args.first ?? args.last ?? RECENT_TRADES_PAGE.defaultSize,
+      }),
       description: `The latest trades page by page, newest first (trades of one millisecond in id order), ${RECENT_TRADES_PAGE.defaultSize} a page by default and at most ${RECENT_TRADES_PAGE.maxSize}: latestTrades with cursors, for "show older trades". Anyone may read it; every page is one index range read.`,
       args: {
         market: t.arg({ type: Market, description: 'Only trades on this exchange.' }),

@@ -39,7 +39,8 @@ export async function bundlePage(): Promise<PageFile[]> {
     alias: { graphql: '@0no-co/graphql.web' },
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  const served = (file: { path: string }) => path.relative(path.resolve('out'), file.path).split(path.sep).join('/');
+  const served = (file: { path: string }) =>
+    path.relative(path.resolve('out'), file.path).split(path.sep).join('/');
   const files = result.outputFiles.map((file) => ({ path: served(file), contents: file.contents }));
   const script = files.find((file) => file.path.endsWith('.js'));
   const styles = files.find((file) => file.path.endsWith('.css'));

@@ -22,9 +22,11 @@ export interface LiveAppServer extends LiveServer {
   app: App;
 }
 
+/** `port`: the port to listen on, as a restarted server takes its predecessor's; by default a free one. */
 export async function startLiveServer(
   database: DatabaseConnection,
   options: Partial<AppOptions> = {},
+  port = 0,
 ): Promise<LiveAppServer> {
   const app = createTestApp(database, options);
   const server = createServer(app);
@@ -33,7 +35,7 @@ export async function startLiveServer(
     maxMessageBytes: loadConfig({}).limits.requestBytes,
     trustedDocuments: options.trustedDocuments,
   });
-  const listening = await listenOnLoopback(server);
+  const listening = await listenOnLoopback(server, port);
   return {
     url: listening.url,
     wsUrl: listening.url.replace(/^http/, 'ws'),
@@ -47,12 +49,15 @@ export async function startLiveServer(
   };
 }
 
-/** Listens on a free port of 127.0.0.1; `close` cuts every connection and stops listening. */
-export async function listenOnLoopback(server: Server): Promise<LiveServer> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+/** Listens on `port` (a free one by default) of 127.0.0.1; `close` cuts every connection and stops listening. */
+export async function listenOnLoopback(server: Server, port = 0): Promise<LiveServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/graphql`,
+    url: `http://127.0.0.1:${bound}/graphql`,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -207,26 +207,33 @@ export function createFolioqlClient({
         // is then: `after` kept current here is what it resumes from.
         const payload = {
           query,
-          variables: { ...variables, ...(resumes && after != null ? { after } : {}) } as Record<string, unknown>,
+          variables: { ...variables, ...(resumes && after != null ? { after } : {}) } as Record<
+            string,
+            unknown
+          >,
         };
         stop = webSocketClient().subscribe<Result>(payload, {
           next: (result) => {
+            // An error ending the stream comes as a result (SERVER_STOPPING does).
             if (result.errors?.length || result.data == null) {
-              return fail(new FolioqlError(200, (result.errors ?? []) as FolioqlGraphQLError[]));
+              return endedWith(new FolioqlError(200, (result.errors ?? []) as FolioqlGraphQLError[]));
             }
             attempt = 0;
             const cursor = cursorOf(result.data);
             if (resumes && cursor !== undefined) payload.variables.after = after = cursor;
             sink.next(result.data as Result);
           },
-          error: (error) => {
-            const failure = folioqlErrorOf(error);
-            if (failure.code && RESUMABLE_CODES.has(failure.code) && !ended) {
-              void retryWait(attempt).then(() => ended || start(attempt + 1));
-            } else fail(failure);
-          },
+          error: (error) => endedWith(folioqlErrorOf(error)),
           complete: () => {},
         });
+        /** Sent again from its cursor if the server said so, or else ended with the error. */
+        const endedWith = (failure: FolioqlError) => {
+          if (ended) return;
+          stop();
+          if (failure.code && RESUMABLE_CODES.has(failure.code)) {
+            void retryWait(attempt).then(() => ended || start(attempt + 1));
+          } else fail(failure);
+        };
       };
       const fail = (error: FolioqlError) => {
         if (ended) return;
