@@ -1,7 +1,8 @@
 /**
  * `npm start` as a person runs it: the build when dist/ is stale, then a real
- * process on a new PGlite directory (a copy of the build's demo image), a
- * URL printed, requests served, and a clean stop on SIGTERM and SIGINT.
+ * process on a new PGlite directory (a copy of the build's demo image), the
+ * page's and GraphiQL's URLs printed, requests served, and a clean stop on
+ * SIGTERM and SIGINT.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -70,6 +71,15 @@ describe('npm start', () => {
     });
     expect((await query.json()).data.latestTrades).toHaveLength(3);
     expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
+
+    // The live page's URL is printed beside GraphiQL's, and the page is the one the build bundled.
+    const pageUrl = new URL('/', server.url).href;
+    expect(server.output()).toContain(`Live portfolio page: ${pageUrl}`);
+    const page = await fetch(pageUrl);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = /src="\/(assets\/main-\w+\.js)"/.exec(html)?.[1];
+    expect(script && existsSync(path.join('dist/page', script))).toBe(true);
 
     // The token the printed command mints is one this server accepts.
     const minted = spawnSync(tsx, ['src/scripts/token.ts', '--role', 'api_data_producer', '--sub', 'me'], {
