@@ -16,6 +16,8 @@ import {
   FolioqlError,
   tradesChangedSubscription,
 } from '../src/programs/client/index.ts';
+import { DEFAULT_TRUSTED_DOCUMENTS } from '../src/config.ts';
+import { readTrustedDocuments } from '../src/plugins/trusted-documents.ts';
 import { producerHeaders } from './support/auth.ts';
 import { Collector } from './support/collector.ts';
 import { resetTables, tradeInput } from './support/fixtures.ts';
@@ -176,6 +178,8 @@ describe('subscriptions of the client', () => {
         // Written through another instance while this one is down.
         await write(createTestApp(database()), 'missed-1');
         await write(createTestApp(database()), 'missed-2');
+        // Down for longer than the first attempts to reconnect take: refused connections are retried.
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
         server = await startLiveServer(database(), {}, port);
         await received.waitFor(3, 20_000);
 
@@ -186,6 +190,31 @@ describe('subscriptions of the client', () => {
         expect(connections).toEqual([false, true]);
       } finally {
         stop();
+      }
+    });
+
+    it('send the document hash with persisted: true, as a server of trusted documents requires', async () => {
+      const trusted = await startLiveServer(database(), {
+        trustedDocuments: readTrustedDocuments(DEFAULT_TRUSTED_DOCUMENTS),
+      });
+      const client = createFolioqlClient({ url: trusted.url, webSocketImpl: WebSocket, persisted: true });
+      const received = new Collector<string>();
+      const stop = client.subscribe(
+        tradesChangedSubscription,
+        {},
+        {
+          next: (data) => data.tradesChanged.trades.forEach((trade) => received.push(trade.id)),
+          error: (error) => received.end(error),
+        },
+      );
+      try {
+        await untilSubscribers(trusted.app.changeFeed, 1);
+        // Written through the other instance: this one runs only the manifest's documents.
+        await write(server.app, 'persisted-1');
+        expect(await received.waitFor(1)).toEqual(['persisted-1']);
+      } finally {
+        stop();
+        await trusted.close();
       }
     });
 

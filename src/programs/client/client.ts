@@ -52,7 +52,7 @@ export interface FolioqlClientOptions {
   url: string;
   /** A bearer token; producers need one with the producer role. */
   token?: string;
-  /** Send document hashes instead of documents (trusted documents). */
+  /** Send document hashes instead of documents (trusted documents), for subscriptions too. */
   persisted?: boolean;
   /** Give up on a request after this many milliseconds (no limit by default). */
   timeoutMs?: number;
@@ -85,19 +85,28 @@ export interface FolioqlSubscriptionSink<Result> {
  */
 const RESUMABLE_CODES: ReadonlySet<string> = new Set(['SERVER_STOPPING', 'SUBSCRIBER_TOO_SLOW']);
 
-/** Longest wait between two attempts to connect (the waits double up to it, with jitter). */
+/** Longest wait between two attempts (the waits double up to it). */
 const MAX_RETRY_WAIT_MS = 10_000;
+/** A subscription that has run this long without trouble starts its waits from the shortest again. */
+const STEADY_MS = 30_000;
 
-const retryWait = (retries: number) =>
-  new Promise<void>((resolve) =>
-    setTimeout(resolve, Math.min(MAX_RETRY_WAIT_MS, 250 * 2 ** retries) * (0.5 + Math.random() / 2)),
-  );
+/**
+ * How long to wait before attempt `retries` + 1: "full jitter" (a random
+ * part of a doubling wait, from 1 s up to 10 s), so that the pages and
+ * clients a restarted server had do not all come back at the same moment.
+ */
+const retryDelay = (retries: number) => Math.random() * Math.min(MAX_RETRY_WAIT_MS, 1_000 * 2 ** retries);
 
 /** The `cursor` of the event's one root field, if it selects one. */
 function cursorOf(data: unknown): string | undefined {
   const root = data && typeof data === 'object' ? Object.values(data)[0] : undefined;
   const cursor = root && typeof root === 'object' ? (root as { cursor?: unknown }).cursor : undefined;
   return typeof cursor === 'string' ? cursor : undefined;
+}
+
+/** The trusted-document hash codegen put on a document (persisted-documents.json). */
+function hashOf(document: DocumentNode): string | undefined {
+  return (document as { __meta__?: { hash?: string } }).__meta__?.hash?.replace(/^sha256:/, '');
 }
 
 /** Whether the operation declares `$after`, the cursor to resume from. */
@@ -142,9 +151,12 @@ export function createFolioqlClient({
       url: webSocketUrl,
       webSocketImpl,
       connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
-      // Kept trying while the server is away; a refused token (4401) is final all the same.
+      // Kept trying while the server is away, whatever the failure: graphql-ws
+      // gives up on a refused connection by default. A refused token (4401)
+      // and the protocol's other fatal closes stay final all the same.
       retryAttempts: Infinity,
-      retryWait,
+      shouldRetry: () => true,
+      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelay(retries))),
       on: {
         connected: () => {
           onConnected?.(connectedBefore);
@@ -160,12 +172,8 @@ export function createFolioqlClient({
       document: TypedDocumentNode<Result, Variables>,
       ...[variables]: VariablesOf<Variables>
     ): Promise<Result> {
-      const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
       const body = persisted
-        ? {
-            variables,
-            extensions: { persistedQuery: { version: 1, sha256Hash: hash?.replace(/^sha256:/, '') } },
-          }
+        ? { variables, extensions: { persistedQuery: { version: 1, sha256Hash: hashOf(document) } } }
         : { query: print(document), variables };
       const response = await fetch(url, {
         method: 'POST',
@@ -197,28 +205,42 @@ export function createFolioqlClient({
       variables: Variables,
       sink: FolioqlSubscriptionSink<Result>,
     ): () => void {
-      const query = print(document);
+      const operation = persisted
+        ? // graphql-ws wants a query string; the server reads the hash first.
+          { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: hashOf(document) } } }
+        : { query: print(document) };
       const resumes = declaresAfter(document);
       let after = (variables as { after?: unknown } | undefined)?.after;
       let ended = false;
       let stop = () => {};
-      const start = (attempt: number) => {
+      let retryTimer: ReturnType<typeof setTimeout> | undefined;
+      let attempt = 0;
+      const start = () => {
+        const started = Date.now();
         // graphql-ws sends this payload again after a lost connection, as it
         // is then: `after` kept current here is what it resumes from.
         const payload = {
-          query,
+          ...operation,
           variables: { ...variables, ...(resumes && after != null ? { after } : {}) } as Record<
             string,
             unknown
           >,
         };
+        /** Sent again from its cursor if the server said so, or else ended with the error. */
+        const endedWith = (failure: FolioqlError) => {
+          if (ended) return;
+          release();
+          if (!failure.code || !RESUMABLE_CODES.has(failure.code)) return fail(failure);
+          if (Date.now() - started > STEADY_MS) attempt = 0;
+          retryTimer = setTimeout(start, retryDelay(attempt++));
+        };
         stop = webSocketClient().subscribe<Result>(payload, {
           next: (result) => {
-            // An error ending the stream comes as a result (SERVER_STOPPING does).
-            if (result.errors?.length || result.data == null) {
+            // An error that ends the stream comes as a result without data
+            // (SERVER_STOPPING does); field errors beside data do not end it.
+            if (result.data == null) {
               return endedWith(new FolioqlError(200, (result.errors ?? []) as FolioqlGraphQLError[]));
             }
-            attempt = 0;
             const cursor = cursorOf(result.data);
             if (resumes && cursor !== undefined) payload.variables.after = after = cursor;
             sink.next(result.data as Result);
@@ -226,24 +248,25 @@ export function createFolioqlClient({
           error: (error) => endedWith(folioqlErrorOf(error)),
           complete: () => {},
         });
-        /** Sent again from its cursor if the server said so, or else ended with the error. */
-        const endedWith = (failure: FolioqlError) => {
-          if (ended) return;
-          stop();
-          if (failure.code && RESUMABLE_CODES.has(failure.code)) {
-            void retryWait(attempt).then(() => ended || start(attempt + 1));
-          } else fail(failure);
-        };
       };
+      /**
+       * Lets go of the current subscription a moment later: the server's own
+       * `complete` may be in the same read from the socket, and graphql-ws
+       * would count both as releases, leaving the next subscription
+       * uncounted (and not retried after a lost connection). By then its
+       * own release has happened, and this one does nothing.
+       */
+      const release = () => setTimeout(stop, 0);
       const fail = (error: FolioqlError) => {
         if (ended) return;
         ended = true;
-        stop();
+        release();
         sink.error?.(error);
       };
-      start(0);
+      start();
       return () => {
         ended = true;
+        clearTimeout(retryTimer);
         stop();
       };
     },
