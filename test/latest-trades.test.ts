@@ -207,6 +207,19 @@ forEachDriver((database) => {
       expect(dataStatements(database())).toEqual([]);
     });
 
+    it('refuses to count: a count of every trade is not for anyone to run', async () => {
+      database().statements.length = 0;
+      const result = await graphql(app, '{ recentTrades(first: 1) { totalCount nodes { id } } }');
+      expect(errorsOf(result)).toEqual([
+        {
+          code: 'BAD_USER_INPUT',
+          message:
+            'Query.recentTrades does not count its trades: page with first and after, or count with Query.trades (producer only)',
+        },
+      ]);
+      expect(dataStatements(database()).some((statement) => /count\(/i.test(statement))).toBe(false);
+    });
+
     it('refuses a cursor it did not write', async () => {
       const result = await graphql(app, RECENT, { first: 1, after: 'bm90IGEgY3Vyc29y' });
       expect(errorsOf(result)[0]?.code).toBe('BAD_USER_INPUT');

@@ -153,14 +153,13 @@ builder.queryField('recentTrades', (t) =>
         field: 1,
         multiplier: args.first ?? args.last ?? RECENT_TRADES_PAGE.defaultSize,
       }),
-      description: `The latest trades page by page, newest first (trades of one millisecond in id order), ${RECENT_TRADES_PAGE.defaultSize} a page by default and at most ${RECENT_TRADES_PAGE.maxSize}: latestTrades with cursors, for "show older trades". Anyone may read it; every page is one index range read.`,
+      description: `The latest trades page by page, newest first (trades of one millisecond in id order), ${RECENT_TRADES_PAGE.defaultSize} a page by default and at most ${RECENT_TRADES_PAGE.maxSize}: latestTrades with cursors, for "show older trades". Anyone may read it; each page is one read of the newest-first index (of the pair's, with \`symbol\`). Its totalCount is refused: counting every trade is for producers (Query.trades).`,
       args: {
-        market: t.arg({ type: Market, description: 'Only trades on this exchange.' }),
         symbol: t.arg.string({ description: 'Only trades of this pair, such as "BTC/USD".' }),
       },
-      resolve: (_root, args, ctx, info) => {
+      resolve: async (_root, args, ctx, info) => {
         if (args.symbol != null) checkWellFormed(args.symbol, argumentName(info, 'symbol'));
-        return resolveKeysetConnection({
+        const connection = await resolveKeysetConnection({
           db: ctx.db,
           table: trades,
           args,
@@ -169,6 +168,16 @@ builder.queryField('recentTrades', (t) =>
           limits: RECENT_TRADES_PAGE,
           filter: tradeListFilter(undefined, args),
         });
+        // A count of the whole table, on a public field, would let anyone make the database read all of it.
+        return {
+          ...connection,
+          totalCount: () =>
+            Promise.reject(
+              badUserInput(
+                `${fieldPath(info)} does not count its trades: page with first and after, or count with Query.trades (producer only)`,
+              ),
+            ),
+        };
       },
     },
     TradeConnection,
