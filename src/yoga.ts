@@ -128,7 +128,9 @@ export function createApp({
   const countRequest = requestCounter(rateLimit, viewerOf);
   const shared = { withRoleTransaction, live: feed };
   // Read (or, run from source, bundled) on the first visit; the server warms it at start.
-  const pageAssets = browser.portfolioPage ? pageAssetsOnce(() => loadPageAssets()) : undefined;
+  // Not beside trusted documents: the page's reads are documents of its own, which the manifest does not hold.
+  const pageAssets =
+    browser.portfolioPage && !trustedDocuments ? pageAssetsOnce(() => loadPageAssets()) : undefined;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,

@@ -29,6 +29,10 @@ type Range = '3M' | '1Y' | 'ALL';
 const DAY_MS = 86_400_000;
 const RANGE_DAYS: Record<Exclude<Range, 'ALL'>, number> = { '3M': 91, '1Y': 365 };
 const TRADES_PAGE = 25;
+/** What portfolioPerformance answers at most (the API's limit). */
+const MAX_PERFORMANCE_POINTS = 2000;
+/** A stopped subscription is started again after this long (plus up to as much again, at random). */
+const RESTART_DELAY_MS = 5_000;
 /** History points often change in bursts (a producer's batch): the chart is read once per burst. */
 const HISTORY_REFRESH_DELAY_MS = 250;
 
@@ -97,7 +101,8 @@ function setFigure(
   const element = byId(id);
   element.textContent = value == null ? '–' : format(value);
   element.title = value ?? '';
-  const nonZero = value != null && /[1-9]/.test(value);
+  // Judged by what is shown: a value that rounds to 0.00 % is neither a gain nor a loss.
+  const nonZero = /[1-9]/.test(element.textContent);
   const negative = kind === 'fall' || value?.startsWith('-');
   element.classList.toggle('up', nonZero && !negative);
   element.classList.toggle('down', nonZero && negative);
@@ -108,7 +113,13 @@ let overviewRead = 0;
 
 async function loadOverview() {
   const read = ++overviewRead;
-  const from = range === 'ALL' ? null : Date.now() - RANGE_DAYS[range] * DAY_MS;
+  const from =
+    range !== 'ALL'
+      ? Date.now() - RANGE_DAYS[range] * DAY_MS
+      : // portfolioPerformance takes at most 2,000 points: daily, "all" is the last 2,000 days.
+        interval === 'DAY'
+        ? Date.now() - (MAX_PERFORMANCE_POINTS - 1) * DAY_MS
+        : null;
   const wanted = interval;
   const result = await urql.query(portfolioOverviewQuery, { interval: wanted, from }).toPromise();
   if (read !== overviewRead) return;
@@ -129,22 +140,68 @@ async function loadOverview() {
   setFigure('max-drawdown', performance.maxDrawdownPct, formatDrawdown, 'fall');
 }
 
+/** The cursor of the next older page; null once the oldest trade is shown. */
 let olderTrades: string | null = null;
+/** The oldest trade shown: a live trade older than it belongs to a page not read yet. */
+let oldestShown: TradeView | undefined;
+/** Live events that come before the first page is in, applied after it. */
+let pendingEvents: TradesChangedEvent[] | undefined = [];
+/** Whether the trades subscription has had an event, so a cursor to resume from. */
+let tradesResume = false;
 
-function showPaging(hasNextPage: boolean, endCursor: string | null | undefined) {
-  olderTrades = hasNextPage ? (endCursor ?? null) : null;
+type TradeView = Parameters<typeof table.upsert>[0][number];
+interface TradesChangedEvent {
+  trades: TradeView[];
+  deletedIds: string[];
+}
+
+const olderThanShown = (trade: TradeView) =>
+  oldestShown !== undefined &&
+  (trade.timestamp < oldestShown.timestamp ||
+    (trade.timestamp === oldestShown.timestamp && trade.id > oldestShown.id));
+
+function showPage(page: {
+  nodes: TradeView[];
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+}) {
+  olderTrades = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? null) : null;
+  oldestShown = page.nodes.at(-1) ?? oldestShown;
   moreTrades.hidden = olderTrades === null;
 }
 
-async function loadLatestTrades() {
-  const result = await urql.query(recentTradesQuery, { first: TRADES_PAGE }).toPromise();
-  if (!result.data) return showError(result.error?.message);
-  table.replaceAll(result.data.recentTrades.nodes);
-  showPaging(result.data.recentTrades.pageInfo.hasNextPage, result.data.recentTrades.pageInfo.endCursor);
+function applyTradesChanged(event: TradesChangedEvent) {
+  if (pendingEvents) return void pendingEvents.push(event);
+  // Older than the oldest row while older pages remain: "Show older trades" brings it in its place.
+  table.upsert(olderTrades === null ? event.trades : event.trades.filter((trade) => !olderThanShown(trade)));
+  table.remove(event.deletedIds);
 }
 
-/** After a reconnection: the newest page merged in, older pages already shown kept. */
+/** The newest page, in place of whatever the table shows; then the live events that came meanwhile. */
+async function loadLatestTrades() {
+  pendingEvents ??= [];
+  const result = await urql.query(recentTradesQuery, { first: TRADES_PAGE }).toPromise();
+  // Another read may have applied the queue meanwhile (a reconnection during the first load).
+  const queued = pendingEvents ?? [];
+  if (!result.data) {
+    // Nothing to put them after: live events go straight to the table again.
+    pendingEvents = undefined;
+    queued.forEach(applyTradesChanged);
+    return showError(result.error?.message);
+  }
+  table.replaceAll(result.data.recentTrades.nodes);
+  oldestShown = undefined;
+  showPage(result.data.recentTrades);
+  pendingEvents = undefined;
+  queued.forEach(applyTradesChanged);
+}
+
+/**
+ * After a reconnection. With a cursor, the subscription sends every change
+ * it missed (deletions too), and the newest page is merged in; without one,
+ * the table is read again from the newest page.
+ */
 async function refreshLatestTrades() {
+  if (!tradesResume) return loadLatestTrades();
   const result = await urql.query(recentTradesQuery, { first: TRADES_PAGE }).toPromise();
   if (result.data) table.upsert(result.data.recentTrades.nodes);
 }
@@ -158,7 +215,7 @@ moreTrades.addEventListener('click', async () => {
       .toPromise();
     if (!result.data) return showError(result.error?.message);
     table.appendOlder(result.data.recentTrades.nodes);
-    showPaging(result.data.recentTrades.pageInfo.hasNextPage, result.data.recentTrades.pageInfo.endCursor);
+    showPage(result.data.recentTrades);
   } finally {
     moreTrades.disabled = false;
   }
@@ -168,12 +225,58 @@ function showError(message = 'the server did not answer') {
   showConnection('offline', `Could not load: ${message}`);
 }
 
+/**
+ * Follows a subscription; when it ends with an error (its cursor expired,
+ * a limit, a refused token), says so, and starts it again a little later
+ * without a cursor, after `recover` has read again what the page shows.
+ */
+function follow<Data>(
+  start: () => {
+    subscribe(sink: (result: { data?: Data; error?: { message: string } }) => void): { unsubscribe(): void };
+  },
+  onData: (data: Data) => void,
+  recover: () => void,
+): () => void {
+  let current: { unsubscribe(): void } | undefined;
+  let restart: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    current = start().subscribe((result) => {
+      if (result.data) {
+        // Flowing again after a stop: the status says so.
+        if (connection.classList.contains('offline')) showConnection('live', 'Live');
+        return onData(result.data);
+      }
+      if (!result.error) return;
+      current?.unsubscribe();
+      showConnection('offline', `Live updates stopped (${result.error.message}); trying again…`);
+      restart = setTimeout(
+        () => {
+          recover();
+          run();
+        },
+        RESTART_DELAY_MS * (1 + Math.random()),
+      );
+    });
+  };
+  run();
+  return () => {
+    clearTimeout(restart);
+    current?.unsubscribe();
+  };
+}
+
 /** Trades as producers write them, from the moment the page opened. */
-urql.subscription(tradesChangedSubscription, {}).subscribe((result) => {
-  if (!result.data) return;
-  table.upsert(result.data.tradesChanged.trades);
-  table.remove(result.data.tradesChanged.deletedIds);
-});
+follow(
+  () => urql.subscription(tradesChangedSubscription, {}),
+  ({ tradesChanged }) => {
+    tradesResume = true;
+    applyTradesChanged(tradesChanged);
+  },
+  () => {
+    tradesResume = false;
+    void loadLatestTrades();
+  },
+);
 
 let historyRefresh: ReturnType<typeof setTimeout> | undefined;
 let stopHistory = () => {};
@@ -181,11 +284,14 @@ let stopHistory = () => {};
 /** The chosen interval's points: any change (the ongoing one rewritten, most often) redraws the chart. */
 function followHistory() {
   stopHistory();
-  const subscription = urql.subscription(portfolioHistoryChangedSubscription, { interval }).subscribe(() => {
-    clearTimeout(historyRefresh);
-    historyRefresh = setTimeout(() => void loadOverview(), HISTORY_REFRESH_DELAY_MS);
-  });
-  stopHistory = () => subscription.unsubscribe();
+  stopHistory = follow(
+    () => urql.subscription(portfolioHistoryChangedSubscription, { interval }),
+    () => {
+      clearTimeout(historyRefresh);
+      historyRefresh = setTimeout(() => void loadOverview(), HISTORY_REFRESH_DELAY_MS);
+    },
+    () => void loadOverview(),
+  );
 }
 
 for (const input of document.querySelectorAll<HTMLInputElement>(
