@@ -11,8 +11,7 @@
  * playwright-core never downloads a browser. Without it the test is skipped
  * on a developer's machine and fails in CI.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trades } from '../src/db/schema.ts';
 import { CSRF_HEADER } from '../src/plugins/browser-defaults.ts';
@@ -22,30 +21,14 @@ import { graphql } from './support/graphql.ts';
 import { startLiveServer, type LiveAppServer } from './support/live-server.ts';
 import { forEachDriver } from './support/test-database.ts';
 import { untilSubscribers } from './support/ws.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
-const chromiumFound = existsSync(CHROMIUM);
-
-if (!chromiumFound && process.env.CI) {
-  throw new Error(`Chromium is missing at ${CHROMIUM}: install it with apt-get install -y chromium`);
-}
+import { ARTIFACTS, chromiumFound, launchChromium, openOffline } from './support/chromium.ts';
 
 const LATEST_TRADES = 'query LatestTwo { latestTrades(limit: 2) { id symbol amount usdValue } }';
 const TRADES_CHANGED = 'subscription LiveTrades { tradesChanged { trades { id price } deletedIds } }';
 
-/** Opens GraphiQL at `url`, refusing and recording every request that leaves our server. */
+/** Opens GraphiQL at `url`, offline (see support/chromium.ts). */
 async function openGraphiQL(browser: Browser, url: string) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const ours = new URL(url).origin;
-  const foreignRequests: string[] = [];
-  await page.route('**/*', (route) => {
-    const requested = route.request().url();
-    if (new URL(requested).origin === ours) return route.continue();
-    foreignRequests.push(requested);
-    return route.abort('blockedbyclient');
-  });
-  await page.goto(url, { waitUntil: 'load' });
+  const { page, foreignRequests } = await openOffline(browser, url);
   await page.locator('.graphiql-query-editor').waitFor();
   return { page, foreignRequests };
 }
@@ -83,21 +66,7 @@ async function readResult(page: Page): Promise<unknown> {
 describe.skipIf(!chromiumFound)('GraphiQL in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // No background networking: the machine's closed network refuses it,
-      // and the test is about the page's own requests.
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 

@@ -13,9 +13,9 @@
  * itself and shows a trade written while it was down. A screenshot of each
  * view is kept in test-artifacts/.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { brotliDecompressSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TRUSTED_DOCUMENTS } from '../src/config.ts';
 import { seedDemoData } from '../src/db/demo-data.ts';
@@ -27,13 +27,7 @@ import { createTestApp, graphql } from './support/graphql.ts';
 import { startLiveServer, type LiveAppServer } from './support/live-server.ts';
 import { forEachDriver } from './support/test-database.ts';
 import { untilSubscribers } from './support/ws.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
-const chromiumFound = existsSync(CHROMIUM);
-if (!chromiumFound && process.env.CI) {
-  throw new Error(`Chromium is missing at ${CHROMIUM}: install it with apt-get install -y chromium`);
-}
+import { ARTIFACTS, chromiumFound, launchChromium, openOffline } from './support/chromium.ts';
 
 /** The issue's budget for everything the page downloads before it shows data, compressed. */
 const PAGE_WEIGHT_BUDGET = 250 * 1024;
@@ -169,25 +163,11 @@ function writeArtifact(name: string, value: unknown) {
   writeFileSync(`${ARTIFACTS}/${name}`, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The page at `url`, with every request that leaves our server refused and recorded, and every page error kept. */
+/** The page at `url`, offline (see support/chromium.ts), once it has drawn its chart and table. */
 async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }) {
-  const page = await browser.newPage({ viewport });
-  const ours = new URL(url).origin;
-  const foreignRequests: string[] = [];
-  const problems: string[] = [];
-  await page.route('**/*', (route) => {
-    const requested = route.request().url();
-    if (new URL(requested).origin === ours) return route.continue();
-    foreignRequests.push(requested);
-    return route.abort('blockedbyclient');
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(url, { waitUntil: 'load' });
-  await page.locator('body[data-rendered="true"]').waitFor({ timeout: 15_000 });
-  return { page, foreignRequests, problems };
+  const opened = await openOffline(browser, url, viewport);
+  await opened.page.locator('body[data-rendered="true"]').waitFor({ timeout: 15_000 });
+  return opened;
 }
 
 /** Chooses an interval and a range as a person would, and waits for the chart to show them. */
@@ -220,19 +200,7 @@ async function shown(page: Page) {
 describe.skipIf(!chromiumFound)('the page in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 
