@@ -237,6 +237,49 @@ forEachDriver((database) => {
     });
   });
 
+  describe('measured from the variables', () => {
+    it('price page sizes and batch lengths given as variables, as in the document', async () => {
+      const limits = loadConfig({ LIMIT_COST: '100', PRODUCER_LIMIT_COST: '50' }).limits;
+      const strict = createTestApp(database(), { limits });
+      const page = await graphql(strict, 'query($n: Int) { latestTrades(limit: $n) { id } }', { n: 101 });
+      expect(limitOf(page)).toMatchObject({ limit: 'cost', max: 100 });
+      expect(
+        (await graphql(strict, 'query($n: Int) { latestTrades(limit: $n) { id } }', { n: 50 })).errors,
+      ).toBe(undefined);
+      const batch = Array.from({ length: 30 }, (_, i) => ({
+        id: `cost-${i}`,
+        timestamp: 1700000000000 + i,
+        market: 'KRAKEN',
+        symbol: 'BTC/USD',
+        baseAsset: 'BTC',
+        quoteAsset: 'USD',
+        isBuy: true,
+        amount: '1',
+        price: '1',
+        usdValue: '1',
+      }));
+      database().statements.length = 0;
+      const write = await graphql(
+        strict,
+        'mutation($trades: [TradeInput!]!) { upsertTrades(trades: $trades) { insertedCount } }',
+        { trades: batch },
+        producer,
+      );
+      expect(limitOf(write)).toMatchObject({ limit: 'cost', max: 50 });
+      expect(database().statements).toEqual([]);
+    });
+
+    it('leave a bad variable to execution, which names it', async () => {
+      const result = await graphql(
+        app,
+        'mutation($trades: [TradeInput!]!) { upsertTrades(trades: $trades) { insertedCount } }',
+        { trades: [{ id: 'x', timestamp: 1, market: 'KRAKEN', symbol: 'BTC/USD', amount: 'lots' }] },
+        producer,
+      );
+      expect(result.errors?.[0]?.message).toMatch(/^Variable "\$trades" got invalid value/);
+    });
+  });
+
   describe('configured', () => {
     it('come from the environment, with the setting named in the message', async () => {
       const limits = loadConfig({ LIMIT_DEPTH: '3', PRODUCER_LIMIT_COST: '10' }).limits;

@@ -78,7 +78,7 @@ export function useCompiledExecution(operations: OperationStates): Plugin {
   };
 }
 
-function takesSelfContainingInput(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+export function takesSelfContainingInput(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
   return (operation.variableDefinitions ?? []).some((definition) => {
     const type = typeFromAST(schema, definition.type as never);
     return type !== undefined && reachesACycle(getNamedType(type));

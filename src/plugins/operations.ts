@@ -31,9 +31,9 @@ export interface OperationState {
   /** The operation the document and operation name select; null if none (execution says so). */
   readonly operation: OperationDefinitionNode | null;
   /**
-   * graphql-js has coerced the operation's variables without an error (the
-   * limits plugin does, to measure page sizes), so execution need not check
-   * them again.
+   * The operation's variables have been coerced without an error (the
+   * limits plugin does, with graphql-jit's compiled parser, to measure page
+   * sizes), so execution need not check them again.
    */
   variablesChecked: boolean;
 }
