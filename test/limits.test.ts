@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { App } from '../src/yoga.ts';
 import { producerHeaders } from './support/auth.ts';
+import { tradeInput } from './support/fixtures.ts';
 import { createTestApp, graphql, type GraphQLResult } from './support/graphql.ts';
 import { forEachDriver } from './support/test-database.ts';
 
@@ -45,6 +46,11 @@ function broad(fields: number): string {
     left -= 1 + Math.max(ids, 1);
   }
   return `{ ${roots.join(' ')} }`;
+}
+
+/** `length` trades as a producer sends them (TradeInput), ids `${prefix}-0` onwards. */
+function tradeBatch(length: number, prefix: string) {
+  return Array.from({ length }, (_, i) => tradeInput(`${prefix}-${i}`, { timestamp: 1700000000000 + i }));
 }
 
 function limitOf(result: GraphQLResult<unknown>) {
@@ -214,18 +220,7 @@ forEachDriver((database) => {
     });
 
     it('count the size of a write: 10,000 trades fit, with or without the rows back', async () => {
-      const trades = Array.from({ length: 10_000 }, (_, i) => ({
-        id: `limit-${i}`,
-        timestamp: 1700000000000 + i,
-        market: 'KRAKEN',
-        symbol: 'BTC/USD',
-        baseAsset: 'BTC',
-        quoteAsset: 'USD',
-        isBuy: true,
-        amount: '1',
-        price: '1',
-        usdValue: '1',
-      }));
+      const trades = tradeBatch(10_000, 'limit');
       const result = await graphql(
         app,
         `mutation($trades: [TradeInput!]!) { upsertTrades(trades: $trades) { insertedCount updatedCount unchangedCount trades { ${TRADE_FIELDS} } } }`,
@@ -246,18 +241,7 @@ forEachDriver((database) => {
       expect(
         (await graphql(strict, 'query($n: Int) { latestTrades(limit: $n) { id } }', { n: 50 })).errors,
       ).toBe(undefined);
-      const batch = Array.from({ length: 30 }, (_, i) => ({
-        id: `cost-${i}`,
-        timestamp: 1700000000000 + i,
-        market: 'KRAKEN',
-        symbol: 'BTC/USD',
-        baseAsset: 'BTC',
-        quoteAsset: 'USD',
-        isBuy: true,
-        amount: '1',
-        price: '1',
-        usdValue: '1',
-      }));
+      const batch = tradeBatch(30, 'cost');
       database().statements.length = 0;
       const write = await graphql(
         strict,
