@@ -137,6 +137,20 @@ export async function usage() {
   });
 });
 
+/** The ids of the trades a client's tradesChanged subscription receives, as they come. */
+function followTradeIds(client: ReturnType<typeof createFolioqlClient>) {
+  const received = new Collector<string>();
+  const stop = client.subscribe(
+    tradesChangedSubscription,
+    {},
+    {
+      next: (data) => data.tradesChanged.trades.forEach((trade) => received.push(trade.id)),
+      error: (error) => received.end(error),
+    },
+  );
+  return { received, stop };
+}
+
 describe('subscriptions of the client', () => {
   forEachDriver((database) => {
     let server: LiveAppServer;
@@ -159,15 +173,7 @@ describe('subscriptions of the client', () => {
         webSocketImpl: WebSocket,
         onConnected: (reconnected) => connections.push(reconnected),
       });
-      const received = new Collector<string>();
-      const stop = client.subscribe(
-        tradesChangedSubscription,
-        {},
-        {
-          next: (data) => data.tradesChanged.trades.forEach((trade) => received.push(trade.id)),
-          error: (error) => received.end(error),
-        },
-      );
+      const { received, stop } = followTradeIds(client);
       try {
         await untilSubscribers(server.app.changeFeed, 1);
         await write(server.app, 'live-1');
@@ -198,15 +204,7 @@ describe('subscriptions of the client', () => {
         trustedDocuments: readTrustedDocuments(DEFAULT_TRUSTED_DOCUMENTS),
       });
       const client = createFolioqlClient({ url: trusted.url, webSocketImpl: WebSocket, persisted: true });
-      const received = new Collector<string>();
-      const stop = client.subscribe(
-        tradesChangedSubscription,
-        {},
-        {
-          next: (data) => data.tradesChanged.trades.forEach((trade) => received.push(trade.id)),
-          error: (error) => received.end(error),
-        },
-      );
+      const { received, stop } = followTradeIds(client);
       try {
         await untilSubscribers(trusted.app.changeFeed, 1);
         // Written through the other instance: this one runs only the manifest's documents.
