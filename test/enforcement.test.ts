@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { isObjectType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
-import { inRoleTransaction, OperationFinishedError } from '../src/db/role-transaction.ts';
+import { createRoleTransactions, inRoleTransaction, OperationFinishedError } from '../src/db/role-transaction.ts';
 import { trades } from '../src/db/schema.ts';
 import { builder } from '../src/schema/builder.ts';
 import { schema } from '../src/schema/index.ts';
@@ -17,7 +17,7 @@ import { producerHeaders, signToken } from './support/auth.ts';
 import { resetTables, trade, tradeInput } from './support/fixtures.ts';
 import { createTestApp, errorsOf, graphql } from './support/graphql.ts';
 import { forEachDriver, openTestDatabase, testDrivers, type TestDatabase } from './support/test-database.ts';
-import { clientErrorFor } from '../src/db/errors.ts';
+import { clientErrorFor, postgresErrorOf } from '../src/db/errors.ts';
 
 const UPSERT = /* GraphQL */ `
   mutation ($trades: [TradeInput!]!) {
@@ -29,7 +29,7 @@ const UPSERT = /* GraphQL */ `
 // The same schema with every authScopes check switched off: only the database guards it.
 const unguardedSchema = builder.toSchema({ disableScopeAuth: true, sortSchema: false });
 
-forEachDriver((database) => {
+forEachDriver((database, driver) => {
   let guarded: App;
   let unguarded: App;
   beforeAll(() => {
@@ -96,31 +96,53 @@ forEachDriver((database) => {
       .db.insert(trades)
       .values(trade({ id: 'a' }));
     database().statements.length = 0;
-    await graphql(guarded, '{ trades { totalCount } }', {}, { authorization: `Bearer ${token}` });
-    expect(database().statements[0]).toBe(
-      "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('statement_timeout', $3, true) from (select) as no_table",
-    );
-    // What a row-level-security policy would read, inside the operation's transaction.
-    const [seen] = await database().db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select set_config('role', 'api_data_producer', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: 'x' })}, true)`,
+    const result = await graphql(guarded, '{ trades { totalCount } }', {}, { authorization: `Bearer ${token}` });
+    expect(result.data).toEqual({ trades: { totalCount: 1 } });
+    if (driver === 'pglite') {
+      // In a transaction whose first statement is the setup.
+      expect(database().statements[0]).toBe(
+        "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('transaction_read_only', 'on', true), set_config('statement_timeout', $3, true) from (select) as no_table",
       );
-      return tx
+    } else {
+      // No transaction: the setup travels ahead of each statement, as its
+      // prelude (test/round-trips.test.ts shows it on the wire).
+      expect(database().statements).toHaveLength(2);
+      expect(database().statements.filter((statement) => statement.includes('set_config'))).toEqual([]);
+    }
+  });
+
+  it('lets a query read as the role, with the claims, and write nothing, even through a resolver that tries', async () => {
+    const withRoleTransaction = createRoleTransactions(database(), { statementTimeoutMs: 5_000, operationTimeoutMs: 10_000 });
+    const producer = { role: 'api_data_producer', claims: { role: 'api_data_producer', sub: 'feeder-7' } };
+    // What a row-level-security policy would read.
+    const seen = await withRoleTransaction(producer, { writes: false, readOnly: true }, async (tx) => {
+      const [row] = await tx
         .select({
           role: sql<string>`current_user`,
           sub: sql<string>`current_setting('request.jwt.claims', true)::json->>'sub'`,
+          readOnly: sql<string>`current_setting('transaction_read_only')`,
         })
         .from(sql`(select 1) as one`);
+      return { value: row, commit: true };
     });
-    expect(seen).toEqual({ role: 'api_data_producer', sub: 'x' });
-    // And nothing of it outlives the transaction.
+    expect(seen).toEqual({ role: 'api_data_producer', sub: 'feeder-7', readOnly: 'on' });
+    // The producer may insert, but not in a query.
+    const refused = await withRoleTransaction(producer, { writes: false, readOnly: true }, async (tx) => {
+      await tx.insert(trades).values(trade({ id: 'written-in-a-query' }));
+      return { value: undefined, commit: true };
+    }).catch((error: unknown) => error);
+    // read_only_sql_transaction
+    expect(postgresErrorOf(refused)?.code).toBe('25006');
+    expect(await database().db.$count(trades)).toBe(0);
+    // And nothing of it outlives the operation on the connection.
     const [after] = await database()
       .db.select({
         switched: sql<boolean>`current_user <> session_user`,
         claims: sql<string>`nullif(current_setting('request.jwt.claims', true), '')`,
+        readOnly: sql<string>`current_setting('transaction_read_only')`,
       })
       .from(sql`(select 1) as one`);
-    expect(after).toEqual({ switched: false, claims: null });
+    expect(after).toEqual({ switched: false, claims: null, readOnly: 'off' });
   });
 
   it('keeps all of an operation or none: a failing field rolls back the writes of the others', async () => {

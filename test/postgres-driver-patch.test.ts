@@ -13,6 +13,11 @@
  * was gone from the server, as behind a pooler) rejects with
  * COMMIT_ROLLED_BACK: unpatched, it resolves as if its writes were kept.
  *
+ * And a query's `prelude` (the role setup of a read, db/role-transaction.ts)
+ * runs ahead of it in one implicit transaction: what it sets holds for the
+ * query and ends with it; if it fails, the query is not run; a query that
+ * would go by the simple protocol is refused rather than sent without it.
+ *
  * Runs on TEST_DATABASE_URL's server, ending only its own sessions.
  */
 import { createConnection, type Socket } from 'node:net';
@@ -139,5 +144,67 @@ describe.runIf(serverUrl)('postgres.js at COMMIT', () => {
     } finally {
       await sql.end({ timeout: 1 });
     }
+  });
+});
+
+describe.runIf(serverUrl)('postgres.js with a prelude', () => {
+  const setup = (role: string, timeout = '1234') => ({
+    string: `select set_config('role', $1, true), set_config('statement_timeout', $2, true),
+      set_config('transaction_read_only', 'on', true)`,
+    parameters: [role, timeout],
+  });
+  const SEEN = `select current_user as role, current_setting('statement_timeout') as timeout,
+    current_setting('transaction_read_only') as read_only, $1::int as n`;
+  let sql: postgres.Sql;
+  afterEach(async () => {
+    await sql?.end({ timeout: 1 });
+  });
+
+  it('runs the prelude ahead of the query, prepared or not, and nothing of it outlives the query', async () => {
+    sql = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+    const asAnon = { role: 'api_anon', timeout: '1234ms', read_only: 'on' };
+    // Described first, then prepared; then unnamed (described first too).
+    for (const [n, prepare] of [[1, true], [2, true], [3, false]] as const) {
+      expect(await sql.unsafe(SEEN, [n], { prepare, prelude: setup('api_anon') })).toEqual([{ ...asAnon, n }]);
+    }
+    // Without parameters, by the extended protocol.
+    expect(await sql.unsafe('select current_user as role', [], { simple: false, prelude: setup('api_anon') })).toEqual([
+      { role: 'api_anon' },
+    ]);
+    expect(await sql.unsafe(SEEN, [4])).toEqual([{ role: expect.not.stringMatching(/^api_/), timeout: '0', read_only: 'off', n: 4 }]);
+  });
+
+  it('does not run the query when the prelude fails, and the queries pipelined after it answer rightly', async () => {
+    sql = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+    await sql`create temporary table prelude_check (id int)`;
+    const outcomes = await Promise.all(
+      ['api_anon', 'no_such_role_for_a_prelude', 'api_anon'].map((role, index) =>
+        sql
+          .unsafe(index === 1 ? 'insert into prelude_check values ($1) returning id' : SEEN, [index], {
+            prepare: true,
+            prelude: setup(role),
+          })
+          .then(
+            (rows) => rows[0],
+            (error: Error) => error.message,
+          ),
+      ),
+    );
+    expect(outcomes).toEqual([
+      { role: 'api_anon', timeout: '1234ms', read_only: 'on', n: 0 },
+      'role "no_such_role_for_a_prelude" does not exist',
+      { role: 'api_anon', timeout: '1234ms', read_only: 'on', n: 2 },
+    ]);
+    // The login role could have inserted: the statement was skipped, not refused.
+    expect(await sql`select count(*)::int as n from prelude_check`).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a query with a prelude that would go by the simple protocol, sending nothing', async () => {
+    sql = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+    await sql`create temporary table prelude_simple_check (id int)`;
+    await expect(
+      sql.unsafe('insert into prelude_simple_check values (1)', [], { prelude: setup('api_anon') }),
+    ).rejects.toMatchObject({ code: 'PRELUDE_NEEDS_EXTENDED_PROTOCOL' });
+    expect(await sql`select count(*)::int as n from prelude_simple_check`).toEqual([{ n: 0 }]);
   });
 });

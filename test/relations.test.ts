@@ -130,7 +130,7 @@ forEachDriver((database, driver) => {
     expect(one).toBe(3);
   });
 
-  it('answers the README portfolio page in five statements, for 1 week as for 160', async () => {
+  it('answers the README portfolio page in four statements, for 1 week as for 160', async () => {
     const page = (weeks: number) => `{
       portfolioHistory(interval: WEEK, first: ${weeks}) {
         nodes {
@@ -146,7 +146,7 @@ forEachDriver((database, driver) => {
       const result = await graphql(app, page(weeks), {}, producer);
       expect(result.errors).toBeUndefined();
       expect(result.data.portfolioHistory.nodes).toHaveLength(weeks);
-      expect(database().statements).toHaveLength(5);
+      expect(dataStatements(database())).toHaveLength(4);
     }
   });
 
@@ -285,7 +285,8 @@ forEachDriver((database, driver) => {
       {},
       producer,
     );
-    const indexes = dataStatements(database()).map((_, i) => i + 1);
+    const data = dataStatements(database());
+    const indexes = database().statements.flatMap((statement, index) => (data.includes(statement) ? [index] : []));
     expect(indexes.length).toBeGreaterThanOrEqual(6);
     for (const index of indexes) {
       const plan = await explainOnPostgres(database(), index);

@@ -40,7 +40,13 @@
  * statement; unpatched, it crashed the process (porsager/postgres#1154,
  * #1208). test/database-outage.test.ts cuts a connection mid-operation.
  *
- * Transactions are the only way requests reach the database (see
+ * A read's statement, sent outside any transaction with its role setup as
+ * its prelude (role-transaction.ts), is given up on in the same way: after
+ * DATABASE_CONNECT_TIMEOUT_MS of silence from the database. Should the
+ * server answer it later, nobody waits for the answer, and it wrote nothing
+ * (the setup made it read-only).
+ *
+ * Those two are the only ways requests reach the database (see
  * role-transaction.ts); startup (migrations, role checks) runs outside them
  * and waits as long as postgres.js does.
  */
@@ -61,12 +67,15 @@ export function connectionOptions(connectTimeoutMs: number): {
   };
 }
 
-/** The transaction did not begin in time: it never ran. */
+/** The transaction did not begin in time, or a read's statement was not answered: given up on. */
 export class ConnectionWaitTimeoutError extends Error {
   override name = 'ConnectionWaitTimeoutError';
   readonly code = 'CONNECTION_WAIT_TIMEOUT';
-  constructor(readonly timeoutMs: number) {
-    super(`No database connection within ${timeoutMs} ms; the transaction was not begun`);
+  constructor(
+    readonly timeoutMs: number,
+    what = 'the transaction was not begun',
+  ) {
+    super(`No database connection within ${timeoutMs} ms; ${what}`);
   }
 }
 
@@ -88,8 +97,13 @@ export class CommitOutcomeUnknownError extends Error {
  */
 export function withConnectionDeadline(client: Sql, timeoutMs: number): Sql {
   const pool: PoolLife = { lastAnswerAt: -Infinity };
+  const unsafe = ((text, parameters, options) => {
+    const query = client.unsafe(text, parameters, options);
+    return options?.prelude ? statementWithin(query, timeoutMs, pool) : query;
+  }) as Sql['unsafe'];
   return new Proxy(client, {
     get(target, property, receiver) {
+      if (property === 'unsafe') return unsafe;
       if (property !== 'begin') return Reflect.get(target, property, receiver);
       return (work: (tx: Sql) => unknown) => beginWithin(target, timeoutMs, work, pool);
     },
@@ -97,8 +111,65 @@ export function withConnectionDeadline(client: Sql, timeoutMs: number): Sql {
 }
 
 interface PoolLife {
-  /** When the server last answered a BEGIN or ended a transaction (performance.now()). */
+  /** When the server last answered a BEGIN, a read's statement, or ended a transaction (performance.now()). */
   lastAnswerAt: number;
+}
+
+/**
+ * Calls `giveUp` once the database has answered nothing at all for
+ * `timeoutMs` of this wait; `cancel` when the wait is over.
+ */
+function giveUpAfterSilence(timeoutMs: number, pool: PoolLife, giveUp: () => void): { cancel(): void } {
+  const waitingSince = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const giveUpIfSilent = () => {
+    const silentSince = Math.max(waitingSince, pool.lastAnswerAt);
+    const left = silentSince + timeoutMs - performance.now();
+    if (left > 0) {
+      // The database answered someone meanwhile: busy, not gone.
+      timer = setTimeout(giveUpIfSilent, left);
+      return;
+    }
+    giveUp();
+  };
+  timer = setTimeout(giveUpIfSilent, timeoutMs);
+  return { cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * A read's statement (see above), awaited directly or through `.values()` as
+ * drizzle does, rejected with CONNECTION_WAIT_TIMEOUT once the database has
+ * been silent for `timeoutMs` of its wait.
+ */
+function statementWithin<T extends ReturnType<Sql['unsafe']>>(query: T, timeoutMs: number, pool: PoolLife): T {
+  let answer: Promise<unknown> | undefined;
+  const answered = () =>
+    (answer ??= new Promise((resolve, reject) => {
+      const silence = giveUpAfterSilence(timeoutMs, pool, () =>
+        reject(new ConnectionWaitTimeoutError(timeoutMs, 'the statement was not answered')),
+      );
+      query.then(
+        (rows) => {
+          silence.cancel();
+          pool.lastAnswerAt = performance.now();
+          resolve(rows);
+        },
+        (error: unknown) => {
+          silence.cancel();
+          if (!isDatabaseUnavailable(error)) pool.lastAnswerAt = performance.now();
+          reject(error);
+        },
+      );
+    }));
+  const pending = {
+    values() {
+      query.values();
+      return pending;
+    },
+    then: (onAnswer?: (rows: unknown) => unknown, onFailure?: (error: unknown) => unknown) =>
+      answered().then(onAnswer, onFailure),
+  };
+  return pending as unknown as T;
 }
 
 function beginWithin(
@@ -108,22 +179,12 @@ function beginWithin(
   pool: PoolLife,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const waitingSince = performance.now();
     let stage: 'waiting' | 'working' | 'committing' | 'abandoned' | 'lost' = 'waiting';
-    let timer: NodeJS.Timeout | undefined;
-    const giveUpIfSilent = () => {
+    const silence = giveUpAfterSilence(timeoutMs, pool, () => {
       if (stage !== 'waiting') return;
-      const silentSince = Math.max(waitingSince, pool.lastAnswerAt);
-      const left = silentSince + timeoutMs - performance.now();
-      if (left > 0) {
-        // The database answered someone meanwhile: busy, not gone.
-        timer = setTimeout(giveUpIfSilent, left);
-        return;
-      }
       stage = 'abandoned';
       reject(new ConnectionWaitTimeoutError(timeoutMs));
-    };
-    timer = setTimeout(giveUpIfSilent, timeoutMs);
+    });
 
     const connection: TransactionConnection = { lostWith: undefined };
     /** The connection went while the work ran: tell the caller now; nothing more goes out on it. */
@@ -137,7 +198,7 @@ function beginWithin(
 
     client
       .begin(async (tx) => {
-        clearTimeout(timer);
+        silence.cancel();
         pool.lastAnswerAt = performance.now();
         // Begun after its caller was told it would not run: roll back at once.
         if (stage === 'abandoned') throw new ConnectionWaitTimeoutError(timeoutMs);
@@ -166,7 +227,7 @@ function beginWithin(
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          silence.cancel();
           // A statement error or a rollback is an answer too; a lost connection is not.
           const unavailable = isDatabaseUnavailable(error);
           if (!unavailable) pool.lastAnswerAt = performance.now();

@@ -6,7 +6,7 @@
 import type { Logger } from 'drizzle-orm/logger';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import { DEFAULT_DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_PREPARED_STATEMENTS } from '../config.ts';
 import { connectionOptions, withConnectionDeadline } from './connection-deadline.ts';
 import { Admission, type AdmissionOptions, type DatabaseLoad } from './admission.ts';
@@ -39,7 +39,20 @@ export interface DatabaseConnection {
    * needed, until closed (see listener.ts).
    */
   listen(channel: string, handlers: ListenHandlers): Promise<Listening>;
+  /**
+   * PostgreSQL only: a handle that sends `prelude()` ahead of each of its
+   * statements, in the same batch and implicit transaction: one round trip
+   * for both, and the statement is not run if the prelude fails. It opens
+   * no transactions of its own (role-transaction.ts, for read-only work).
+   */
+  withPrelude?(prelude: () => Prelude): Database;
   close(): Promise<void>;
+}
+
+/** A statement of text parameters whose rows are dropped (the patched driver's `prelude` option). */
+export interface Prelude {
+  string: string;
+  parameters: string[];
 }
 
 export interface PostgresOptions {
@@ -91,12 +104,25 @@ export function openPostgres({
     // Closed after a minute unused; opened again by the next probe.
     idle_timeout: 60,
   });
+  const pooled = withConnectionDeadline(withPreparedStatements(client, preparedStatements), connectTimeoutMs);
   return {
     driver: 'postgres',
-    db: drizzlePostgres({
-      client: withConnectionDeadline(withPreparedStatements(client, preparedStatements), connectTimeoutMs),
-      logger,
-    }),
+    db: drizzlePostgres({ client: pooled, logger }),
+    withPrelude(prelude) {
+      // drizzle's session only calls `unsafe` (and `begin` for a transaction,
+      // which such a handle has no use for). `simple: false`: the simple
+      // protocol, postgres.js's default for a statement without parameters,
+      // has no room for a prelude (the patched driver refuses it).
+      const statementsWithPrelude = {
+        options: client.options,
+        unsafe: ((text, parameters, options) =>
+          pooled.unsafe(text, parameters, { ...options, simple: false, prelude: prelude() })) satisfies Sql['unsafe'],
+        begin() {
+          throw new Error('A handle whose statements carry a prelude opens no transactions');
+        },
+      };
+      return drizzlePostgres({ client: statementsWithPrelude as unknown as Sql, logger });
+    },
     async ping() {
       // Unprepared and without parameters: one round trip, nothing left on the connection.
       await probe.unsafe('select 1');

@@ -22,14 +22,23 @@
  * query builder, started by `.then`): drizzle's raw `execute` reaches the
  * driver a few microtasks later, and a read started after it would overtake
  * it. test/round-trips.test.ts checks the order on the wire.
+ *
+ * A read-only operation on PostgreSQL opens no transaction at all
+ * (`inRoleStatements`): each of its statements carries the same setup as a
+ * prelude, in the same batch before one Sync, so PostgreSQL runs the two in
+ * one implicit transaction. The statement runs under the role, read-only, in
+ * one round trip where a transaction took three (BEGIN, setup with the
+ * statement, COMMIT), and if the setup fails the statement is not run. Under
+ * READ COMMITTED each statement of a transaction reads its own snapshot
+ * anyway, so a read sees nothing different.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import type { GraphQLError } from 'graphql';
 import { clientError, ERROR_CODES } from '../errors.ts';
 import type { Logger } from 'drizzle-orm/logger';
-import type { Database, DatabaseConnection } from './database.ts';
-import { postgresErrorOf } from './errors.ts';
+import type { Database, DatabaseConnection, Prelude } from './database.ts';
+import { isConnectFailure, postgresErrorOf } from './errors.ts';
 
 export interface RoleSession {
   role: string;
@@ -44,6 +53,8 @@ export interface RoleSession {
   writes?: boolean;
   /** Longest a writing transaction waits for the write lock (lock_timeout); 0 for no limit. */
   lockTimeoutMs?: number;
+  /** Only reads: PostgreSQL refuses any write (transaction_read_only). */
+  readOnly?: boolean;
   /**
    * When the operation's time budget ends (epoch ms): statements are not
    * started after it, and none is allowed to run past it by much (the
@@ -96,6 +107,42 @@ function guardAfterClose(tx: Database, deadline = Infinity): { close(): void } {
   };
 }
 
+/** What is left of the budget bounds each statement, however long the statement timeout. */
+function statementTimeoutOf(session: RoleSession): number {
+  if (session.deadline === undefined) return session.statementTimeoutMs;
+  return Math.max(1, Math.min(session.statementTimeoutMs || Infinity, session.deadline - Date.now()));
+}
+
+/** The role setup of a read-only statement, sent ahead of it (see the file header). */
+const READ_SETUP = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
+  set_config('transaction_read_only', 'on', true), set_config('statement_timeout', $3, true)`;
+
+/**
+ * Runs read-only `work` as `session.role` without a transaction: each
+ * statement goes out with the role setup ahead of it (see the file header).
+ * Nothing can be written: the setup makes each statement's implicit
+ * transaction read-only, so a write a resolver should not have started is
+ * refused by PostgreSQL.
+ */
+export async function inRoleStatements<T>(
+  withPrelude: NonNullable<DatabaseConnection['withPrelude']>,
+  session: RoleSession,
+  work: (tx: Database) => Promise<{ value: T }>,
+): Promise<T> {
+  const claims = JSON.stringify(session.claims);
+  const setup = (): Prelude => ({
+    string: READ_SETUP,
+    parameters: [session.role, claims, String(Math.round(statementTimeoutOf(session)))],
+  });
+  const statements = withPrelude(setup);
+  const guard = guardAfterClose(statements, session.deadline);
+  try {
+    return (await work(statements)).value;
+  } finally {
+    guard.close();
+  }
+}
+
 /**
  * Runs `work` in a transaction as `session.role`. The work says whether to
  * commit; with `commit: false` everything it wrote is rolled back and its
@@ -111,17 +158,14 @@ export async function inRoleTransaction<T>(
   try {
     await db.transaction(async (tx) => {
       const guard = guardAfterClose(tx, session.deadline);
-      // What is left of the budget bounds each statement, however long the statement timeout.
-      const statementTimeoutMs =
-        session.deadline === undefined
-          ? session.statementTimeoutMs
-          : Math.max(1, Math.min(session.statementTimeoutMs || Infinity, session.deadline - Date.now()));
+      const statementTimeoutMs = statementTimeoutOf(session);
       try {
         // One statement, started and not awaited (see the file header).
         const setup = tx
           .select({
             role: sql`set_config('role', ${session.role}, true)`,
             claims: sql`set_config('request.jwt.claims', ${JSON.stringify(session.claims)}, true)`,
+            ...(session.readOnly ? { readOnly: sql`set_config('transaction_read_only', 'on', true)` } : {}),
             ...(session.writes
               ? {
                   lockTimeout: sql`set_config('lock_timeout', ${String(session.lockTimeoutMs ?? 0)}, true)`,
@@ -176,12 +220,18 @@ export function isRetryableFailure(failure: unknown): boolean {
   return code !== undefined && RETRYABLE_SQLSTATES.has(code);
 }
 
-/** What one attempt's work decided: commit or roll back, and whether to try again (not after the last). */
+/** What one attempt's work decided: commit or roll back, and what went wrong in it. */
 export interface AttemptOutcome<T> {
   value: T;
   commit: boolean;
-  /** The work failed for a reason trying again may fix (see `isRetryableFailure`). */
-  retry?: boolean;
+  /**
+   * Failures the work made part of its value, as GraphQL does with its
+   * fields' errors. One that trying again may fix (`isRetryableFailure`)
+   * has the attempt tried again (not after the last); one that says the
+   * database cannot be reached fails the attempt as a whole, as a failed
+   * BEGIN would, so that those waiting for a connection are answered now.
+   */
+  errors?: readonly unknown[];
 }
 
 export interface RoleTransactionOptions {
@@ -189,6 +239,14 @@ export interface RoleTransactionOptions {
   writes: boolean;
   /** When the whole operation's budget ends (epoch ms); unless given, OPERATION_TIMEOUT_MS from now. */
   deadline?: number;
+  /**
+   * The work only reads (a query, a subscription's event), and PostgreSQL
+   * refuses it any write. On PostgreSQL its statements run without a
+   * transaction, each under the role with the setup ahead of it
+   * (`inRoleStatements`); on PGlite, in a read-only transaction. Not with
+   * `writes`.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -206,13 +264,13 @@ export type WithRoleTransaction = <T>(
 
 /** `withRoleTransaction` bound to one database connection and the server's timeouts. */
 export function createRoleTransactions(
-  database: Pick<DatabaseConnection, 'db' | 'admission'>,
+  database: Pick<DatabaseConnection, 'db' | 'admission' | 'withPrelude'>,
   { statementTimeoutMs, operationTimeoutMs }: { statementTimeoutMs: number; operationTimeoutMs: number },
 ): WithRoleTransaction {
-  const { db, admission } = database;
+  const { db, admission, withPrelude } = database;
   return async function withRoleTransaction<T>(
     { role, claims }: Pick<RoleSession, 'role' | 'claims'>,
-    { writes, deadline = Date.now() + operationTimeoutMs }: RoleTransactionOptions,
+    { writes, deadline = Date.now() + operationTimeoutMs, readOnly = false }: RoleTransactionOptions,
     work: (tx: Database) => Promise<AttemptOutcome<T>>,
   ): Promise<T> {
     const session: RoleSession = {
@@ -222,14 +280,21 @@ export function createRoleTransactions(
       writes,
       lockTimeoutMs: admission.options.writeWaitMs,
       deadline,
+      readOnly,
     };
+    const withoutTransaction = readOnly && withPrelude;
     const attempt = () =>
-      admission.run({ writes, deadline }, () =>
-        inRoleTransaction(db, session, async (tx) => {
-          const outcome = await work(tx);
-          return { value: outcome, commit: outcome.commit };
-        }),
-      );
+      admission.run({ writes, deadline }, async () => {
+        const outcome = withoutTransaction
+          ? await inRoleStatements(withoutTransaction, session, async (tx) => ({ value: await work(tx) }))
+          : await inRoleTransaction(db, session, async (tx) => {
+              const outcome = await work(tx);
+              return { value: outcome, commit: outcome.commit };
+            });
+        const unreachable = outcome.errors?.find(isConnectFailure);
+        if (unreachable) throw unreachable;
+        return outcome;
+      });
 
     for (let attemptNumber = 1; ; attemptNumber++) {
       const last = attemptNumber === MAX_ATTEMPTS;
@@ -241,7 +306,7 @@ export function createRoleTransactions(
         await sleep(Math.random() * 20 * attemptNumber);
         continue;
       }
-      if (!last && outcome.retry) {
+      if (!last && outcome.errors?.some(isRetryableFailure)) {
         await sleep(Math.random() * 20 * attemptNumber);
         continue;
       }

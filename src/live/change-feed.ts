@@ -196,7 +196,7 @@ export class ChangeFeed {
     return this.options.withRoleTransaction(
       // One read serves every subscriber of the role, so it carries no one's claims.
       { role, claims: { role } },
-      { writes: false },
+      { writes: false, readOnly: true },
       async (tx) => {
         this.statements++;
         return { value: await work(tx), commit: true };

@@ -25,7 +25,6 @@ import {
 } from 'graphql';
 import type { Context } from '../context.ts';
 import { createLoaders } from '../db/loaders.ts';
-import { isRetryableFailure } from '../db/role-transaction.ts';
 
 const eventOfPayload = new WeakMap<object, object>();
 
@@ -100,9 +99,9 @@ async function executeEvent(args: ExecutionArgs, payload: object): Promise<Execu
     execute({ ...args, rootValue: payload, contextValue: eventContext }) as Promise<ExecutionResult>;
   const outside = await run({ ...context, db: needsTransaction(), loaders: needsTransaction() });
   if (!outside.errors?.some((error) => error.originalError instanceof NeedsTransaction)) return outside;
-  return context.withRoleTransaction(context.viewer, { writes: false }, async (tx) => {
+  return context.withRoleTransaction(context.viewer, { writes: false, readOnly: true }, async (tx) => {
     const value = await run({ ...context, db: tx, loaders: createLoaders(tx, { cache: true }) });
-    return { value, commit: true, retry: value.errors?.some(isRetryableFailure) ?? false };
+    return { value, commit: true, errors: value.errors };
   });
 }
 

@@ -1,8 +1,9 @@
 /**
- * Runs each GraphQL operation in one database transaction under the caller's
- * role, through `withRoleTransaction` (db/role-transaction.ts): admission,
- * the transaction, and its retries. So GRANTs hold even if a resolver forgets
- * a check, and an operation keeps all of its writes or none.
+ * Runs each GraphQL operation under the caller's role, through
+ * `withRoleTransaction` (db/role-transaction.ts): admission, the transaction
+ * (a mutation's; a query's statements each carry the role setup instead, and
+ * are read-only), and the retries. So GRANTs hold even if a resolver forgets
+ * a check, and a mutation keeps all of its writes or none.
  *
  * This is the one place a request gets its database handle: `ctx.db` is the
  * operation's transaction, and nothing else.
@@ -10,7 +11,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
-import { isRetryableFailure } from '../db/role-transaction.ts';
 import { createLoaders } from '../db/loaders.ts';
 import { ChangeSet } from '../db/change-log.ts';
 import { selectsOnly, type OperationStates } from './operations.ts';
@@ -32,7 +32,7 @@ export function useOperationTransaction(operations: OperationStates): Plugin<Con
         // write lock: anyone else's is refused inside (scopes, then GRANTs)
         // and must not make producers wait behind it.
         const writes = isMutation && viewer.isProducer;
-        const result = await context.withRoleTransaction(viewer, { writes }, async (tx) => {
+        const result = await context.withRoleTransaction(viewer, { writes, readOnly: !isMutation }, async (tx) => {
           // Each attempt gets its own context: its own handle, and loaders
           // that cache nothing an aborted attempt read. A resolver of an
           // earlier attempt that is still running keeps that attempt's
@@ -56,11 +56,7 @@ export function useOperationTransaction(operations: OperationStates): Plugin<Con
           if (commit && !attemptContext.changes.isEmpty) {
             await attemptContext.changes.record(tx, context.settings.changesRetentionMs);
           }
-          return {
-            value,
-            commit,
-            retry: value.errors?.some(isRetryableFailure) ?? false,
-          };
+          return { value, commit, errors: value.errors };
         });
         // A rolled-back mutation's data would describe writes that did not happen.
         return isMutation && result.errors?.length ? { ...result, data: null } : result;
