@@ -47,6 +47,8 @@ const MAX_EPOCH_MILLIS = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** An exact integer count of milliseconds, as a number a JSON client reads exactly. */
 export function checkEpochMillis(value: bigint | number, shown: string): number {
+  // Exactly the integers within ±(2^53 − 1).
+  if (Number.isSafeInteger(value)) return value as number;
   const big = typeof value === 'bigint' ? value : BigInt(value);
   if (big > MAX_EPOCH_MILLIS || big < -MAX_EPOCH_MILLIS) {
     throw new GraphQLError(`EpochMillis must be within ±9007199254740991 (2^53 − 1), got ${shown}`);

@@ -50,6 +50,7 @@ export const EpochMillis = builder.scalarType('EpochMillis', {
     // check theirs first, naming the row: instant-fields.ts).
     try {
       if (typeof value === 'string') return parseEpochMillisText(value);
+      if (Number.isSafeInteger(value)) return value as number;
       if (typeof value === 'number' && Number.isInteger(value)) return checkEpochMillis(value, String(value));
     } catch (error) {
       throw invalidStoredValue(`A stored value cannot be answered: ${(error as Error).message}`);
