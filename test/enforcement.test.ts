@@ -8,7 +8,12 @@ import { sql } from 'drizzle-orm';
 import { isObjectType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
-import { createRoleTransactions, inRoleTransaction, OperationFinishedError } from '../src/db/role-transaction.ts';
+import {
+  createRoleTransactions,
+  inRoleStatements,
+  inRoleTransaction,
+  OperationFinishedError,
+} from '../src/db/role-transaction.ts';
 import { trades } from '../src/db/schema.ts';
 import { builder } from '../src/schema/builder.ts';
 import { schema } from '../src/schema/index.ts';
@@ -96,7 +101,12 @@ forEachDriver((database, driver) => {
       .db.insert(trades)
       .values(trade({ id: 'a' }));
     database().statements.length = 0;
-    const result = await graphql(guarded, '{ trades { totalCount } }', {}, { authorization: `Bearer ${token}` });
+    const result = await graphql(
+      guarded,
+      '{ trades { totalCount } }',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     expect(result.data).toEqual({ trades: { totalCount: 1 } });
     if (driver === 'pglite') {
       // In a transaction whose first statement is the setup.
@@ -112,7 +122,10 @@ forEachDriver((database, driver) => {
   });
 
   it('lets a query read as the role, with the claims, and write nothing, even through a resolver that tries', async () => {
-    const withRoleTransaction = createRoleTransactions(database(), { statementTimeoutMs: 5_000, operationTimeoutMs: 10_000 });
+    const withRoleTransaction = createRoleTransactions(database(), {
+      statementTimeoutMs: 5_000,
+      operationTimeoutMs: 10_000,
+    });
     const producer = { role: 'api_data_producer', claims: { role: 'api_data_producer', sub: 'feeder-7' } };
     // What a row-level-security policy would read.
     const seen = await withRoleTransaction(producer, { writes: false, readOnly: true }, async (tx) => {
@@ -196,6 +209,24 @@ forEachDriver((database, driver) => {
     await expect(leaked!.$count(trades)).rejects.toThrow(OperationFinishedError);
     expect(database().statements).toEqual([]);
   });
+
+  it.runIf(driver === 'postgres')(
+    "refuses a read's statements started after its operation ended, though each would carry the role setup",
+    async () => {
+      let leaked: Database | undefined;
+      await inRoleStatements(
+        database().withPrelude!,
+        { role: 'api_anon', claims: {}, statementTimeoutMs: 5_000 },
+        async (statements) => {
+          leaked = statements;
+          return { value: undefined };
+        },
+      );
+      database().statements.length = 0;
+      await expect(leaked!.select().from(trades)).rejects.toThrow(OperationFinishedError);
+      expect(database().statements).toEqual([]);
+    },
+  );
 
   it('keeps a sibling field from querying after another made the operation fail', async () => {
     await database()

@@ -164,14 +164,22 @@ describe.runIf(serverUrl)('postgres.js with a prelude', () => {
     sql = postgres(serverUrl!, { max: 1, onnotice: () => {} });
     const asAnon = { role: 'api_anon', timeout: '1234ms', read_only: 'on' };
     // Described first, then prepared; then unnamed (described first too).
-    for (const [n, prepare] of [[1, true], [2, true], [3, false]] as const) {
-      expect(await sql.unsafe(SEEN, [n], { prepare, prelude: setup('api_anon') })).toEqual([{ ...asAnon, n }]);
+    for (const [n, prepare] of [
+      [1, true],
+      [2, true],
+      [3, false],
+    ] as const) {
+      expect(await sql.unsafe(SEEN, [n], { prepare, prelude: setup('api_anon') })).toEqual([
+        { ...asAnon, n },
+      ]);
     }
     // Without parameters, by the extended protocol.
-    expect(await sql.unsafe('select current_user as role', [], { simple: false, prelude: setup('api_anon') })).toEqual([
-      { role: 'api_anon' },
+    expect(
+      await sql.unsafe('select current_user as role', [], { simple: false, prelude: setup('api_anon') }),
+    ).toEqual([{ role: 'api_anon' }]);
+    expect(await sql.unsafe(SEEN, [4])).toEqual([
+      { role: expect.not.stringMatching(/^api_/), timeout: '0', read_only: 'off', n: 4 },
     ]);
-    expect(await sql.unsafe(SEEN, [4])).toEqual([{ role: expect.not.stringMatching(/^api_/), timeout: '0', read_only: 'off', n: 4 }]);
   });
 
   it('does not run the query when the prelude fails, and the queries pipelined after it answer rightly', async () => {

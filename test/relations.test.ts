@@ -286,7 +286,9 @@ forEachDriver((database, driver) => {
       producer,
     );
     const data = dataStatements(database());
-    const indexes = database().statements.flatMap((statement, index) => (data.includes(statement) ? [index] : []));
+    const indexes = database().statements.flatMap((statement, index) =>
+      data.includes(statement) ? [index] : [],
+    );
     expect(indexes.length).toBeGreaterThanOrEqual(6);
     for (const index of indexes) {
       const plan = await explainOnPostgres(database(), index);

@@ -141,7 +141,11 @@ function giveUpAfterSilence(timeoutMs: number, pool: PoolLife, giveUp: () => voi
  * drizzle does, rejected with CONNECTION_WAIT_TIMEOUT once the database has
  * been silent for `timeoutMs` of its wait.
  */
-function statementWithin<T extends ReturnType<Sql['unsafe']>>(query: T, timeoutMs: number, pool: PoolLife): T {
+function statementWithin<T extends ReturnType<Sql['unsafe']>>(
+  query: T,
+  timeoutMs: number,
+  pool: PoolLife,
+): T {
   let answer: Promise<unknown> | undefined;
   const answered = () =>
     (answer ??= new Promise((resolve, reject) => {

@@ -116,7 +116,11 @@ export function openPostgres({
       const statementsWithPrelude = {
         options: client.options,
         unsafe: ((text, parameters, options) =>
-          pooled.unsafe(text, parameters, { ...options, simple: false, prelude: prelude() })) satisfies Sql['unsafe'],
+          pooled.unsafe(text, parameters, {
+            ...options,
+            simple: false,
+            prelude: prelude(),
+          })) satisfies Sql['unsafe'],
         begin() {
           throw new Error('A handle whose statements carry a prelude opens no transactions');
         },

@@ -32,32 +32,36 @@ export function useOperationTransaction(operations: OperationStates): Plugin<Con
         // write lock: anyone else's is refused inside (scopes, then GRANTs)
         // and must not make producers wait behind it.
         const writes = isMutation && viewer.isProducer;
-        const result = await context.withRoleTransaction(viewer, { writes, readOnly: !isMutation }, async (tx) => {
-          // Each attempt gets its own context: its own handle, and loaders
-          // that cache nothing an aborted attempt read. A resolver of an
-          // earlier attempt that is still running keeps that attempt's
-          // (ended, refusing) handle. A mutation's fields run in turn and
-          // may write what a later one reads, so its loaders only batch.
-          const attemptContext: Context = {
-            ...context,
-            db: tx,
-            loaders: createLoaders(tx, { cache: !isMutation }),
-            changes: new ChangeSet(),
-          };
-          const value = (await executeFn({
-            ...executionArgs,
-            contextValue: attemptContext,
-          })) as ExecutionResult;
-          // An operation with an error keeps none of its writes; one the
-          // database gave up on (deadlock, serialization failure) is tried again.
-          const commit = !value.errors?.length;
-          // What it changed goes to the change log (and, on commit, to every
-          // instance's subscribers) as its last statement: once per operation.
-          if (commit && !attemptContext.changes.isEmpty) {
-            await attemptContext.changes.record(tx, context.settings.changesRetentionMs);
-          }
-          return { value, commit, errors: value.errors };
-        });
+        const result = await context.withRoleTransaction(
+          viewer,
+          { writes, readOnly: !isMutation },
+          async (tx) => {
+            // Each attempt gets its own context: its own handle, and loaders
+            // that cache nothing an aborted attempt read. A resolver of an
+            // earlier attempt that is still running keeps that attempt's
+            // (ended, refusing) handle. A mutation's fields run in turn and
+            // may write what a later one reads, so its loaders only batch.
+            const attemptContext: Context = {
+              ...context,
+              db: tx,
+              loaders: createLoaders(tx, { cache: !isMutation }),
+              changes: new ChangeSet(),
+            };
+            const value = (await executeFn({
+              ...executionArgs,
+              contextValue: attemptContext,
+            })) as ExecutionResult;
+            // An operation with an error keeps none of its writes; one the
+            // database gave up on (deadlock, serialization failure) is tried again.
+            const commit = !value.errors?.length;
+            // What it changed goes to the change log (and, on commit, to every
+            // instance's subscribers) as its last statement: once per operation.
+            if (commit && !attemptContext.changes.isEmpty) {
+              await attemptContext.changes.record(tx, context.settings.changesRetentionMs);
+            }
+            return { value, commit, errors: value.errors };
+          },
+        );
         // A rolled-back mutation's data would describe writes that did not happen.
         return isMutation && result.errors?.length ? { ...result, data: null } : result;
       });
