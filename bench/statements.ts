@@ -1,8 +1,9 @@
 /**
  * How many SQL statements one request costs: the request is run once by an
  * in-process folioql on the benchmark's database, with a logger that counts
- * every statement drizzle sends (the role setup included; BEGIN and COMMIT
- * are transaction control and not counted).
+ * every statement drizzle sends (a mutation's role setup included; BEGIN and
+ * COMMIT are transaction control and not counted, nor is the role setup a
+ * query's statements carry ahead of them in the same batch).
  */
 import { createLogger } from 'graphql-yoga';
 import { setUpAuthentication } from '../src/auth/setup.ts';
